@@ -1,0 +1,85 @@
+"""Configuration read from the environment, in one place.
+
+``KB_DATABASE_URL``  SQLAlchemy URL (default: SQLite under ``instance/``).
+``KB_INDEX_DIR``     directory of the Whoosh index (default: ``indexes/``).
+``KB_SECRET_KEY``    session signing key; required when ``KB_ENV=production``. In development a
+                     random key is made once and kept in ``instance/secret_key``.
+``KB_ENV``           ``development`` (default), ``production`` or ``testing``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("KB_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not allow the application to start safely."""
+
+
+def _development_secret_key(instance_dir: Path) -> str:
+    """Return the key kept under ``instance/``, creating it on first use."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Environment-driven settings; ``Config()`` reads the environment when instantiated."""
+
+    def __init__(self) -> None:
+        self.ENV_NAME = os.environ.get("KB_ENV", "development")
+        self.INSTANCE_DIR = INSTANCE_DIR
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "KB_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kb.sqlite3'}"
+        )
+        self.INDEX_DIR = os.environ.get("KB_INDEX_DIR", str(BASE_DIR / "indexes"))
+        self.SECRET_KEY = self._secret_key()
+        self.PRODUCTION = self.ENV_NAME == "production"
+        self.TESTING = self.ENV_NAME == "testing"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PRODUCTION
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.PRODUCTION
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+        self.RATELIMIT_STORAGE_URI = os.environ.get("KB_RATELIMIT_STORAGE_URI", "memory://")
+        self.SERVICE_NAME = "Base d'expériences du numérique éducatif"
+        self.INDEX_APPLY_AFTER_COMMIT = True
+        self.PER_PAGE = 20
+
+    def _secret_key(self) -> str:
+        key = os.environ.get("KB_SECRET_KEY")
+        if key:
+            return key
+        if self.ENV_NAME == "production":
+            raise ConfigError("KB_SECRET_KEY doit être défini quand KB_ENV=production.")
+        if self.ENV_NAME == "testing":
+            return "testing-secret-key"
+        return _development_secret_key(INSTANCE_DIR)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+class TestingConfig(Config):
+    """Settings for the test suite: private database and index given by the fixtures."""
+
+    def __init__(self, database_url: str, index_dir: str) -> None:
+        os.environ.setdefault("KB_ENV", "testing")
+        super().__init__()
+        self.ENV_NAME = "testing"
+        self.TESTING = True
+        self.PRODUCTION = False
+        self.SECRET_KEY = "testing-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.INDEX_DIR = index_dir
+        self.RATELIMIT_STORAGE_URI = "memory://"

@@ -1,0 +1,114 @@
+"""Organisations (local authorities and partners) and the people who sign in for them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.db import Base
+from kb.experiences.vocabularies import ORGANISATION, ROLE_CODES, sql_in
+from kb.territories.models import Territory
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Organisation(Base):
+    """A commune, EPCI, département, région, State service, association of elected officials…"""
+
+    __tablename__ = "organisation"
+    __table_args__ = (CheckConstraint(f"kind IN {sql_in(ORGANISATION.codes)}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    territory_code: Mapped[str | None] = mapped_column(
+        ForeignKey("territory.code"), index=True
+    )
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    territory: Mapped[Territory | None] = relationship()
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+    associations: Mapped[list[Organisation]] = relationship(
+        secondary="organisation_membership",
+        primaryjoin="Organisation.id == OrganisationMembership.member_id",
+        secondaryjoin="Organisation.id == OrganisationMembership.association_id",
+        viewonly=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name}>"
+
+
+class OrganisationMembership(Base):
+    """An authority's membership of an association of elected officials (AMF, AMRF, ADF…)."""
+
+    __tablename__ = "organisation_membership"
+    __table_args__ = (
+        CheckConstraint("member_id <> association_id", name="not_self"),
+    )
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(f"role IN {sql_in(ROLE_CODES)}", name="role"),
+        UniqueConstraint("email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="contributeur")
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    approved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # registration request: what the person asked for, shown to the admin who approves it
+    requested_role: Mapped[str | None] = mapped_column(String(16))
+    request_message: Mapped[str | None] = mapped_column(Text)
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # bumped on password change so that other sessions end
+    session_token: Mapped[str | None] = mapped_column(String(64))
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: only approved, active accounts sign in
+        return bool(self.active and self.approved)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token or ''}"
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"

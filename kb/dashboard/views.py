@@ -1,0 +1,5 @@
+"""Views of the dashboard feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__)

@@ -1,0 +1,1 @@
+"""The write-up (*fiche d'expérience*): model, forms, operations and views."""

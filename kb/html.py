@@ -1,0 +1,82 @@
+"""The one place where user text becomes HTML: Markdown rendered, then sanitised with bleach.
+
+Templates show user text either auto-escaped (plain fields) or through the ``markdown`` filter
+defined here; nothing else is marked safe.
+"""
+
+from __future__ import annotations
+
+import bleach
+import markdown as markdown_lib
+from bleach.linkifier import Linker
+from markupsafe import Markup, escape
+
+#: Tags a write-up's Markdown may produce (SPEC section 5).
+MARKDOWN_TAGS = frozenset({
+    "p", "br", "hr", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4",
+    "blockquote", "code", "pre", "table", "thead", "tbody", "tr", "th", "td",
+})
+MARKDOWN_ATTRIBUTES = {"a": ["href", "title", "rel"], "th": ["align"], "td": ["align"]}
+SAFE_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+_HEADING_SHIFT = {f"<h{n}>": f"<h{max(3, min(n + 2, 4))}>" for n in range(1, 7)}
+_HEADING_SHIFT.update({f"</h{n}>": f"</h{max(3, min(n + 2, 4))}>" for n in range(1, 7)})
+
+
+def _set_link_rel(attrs, new=False):
+    href_key = (None, "href")
+    if href_key in attrs:
+        attrs[(None, "rel")] = "nofollow noopener"
+    return attrs
+
+
+_linker = Linker(callbacks=[_set_link_rel], skip_tags={"pre", "code"})
+
+
+def _shift_headings(html: str) -> str:
+    """Map Markdown headings into h3–h4 so they sit under the page's own h1/h2."""
+    for old, new in _HEADING_SHIFT.items():
+        html = html.replace(old, new)
+    return html
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Render Markdown to sanitised HTML, safe to insert into any page."""
+    if not text:
+        return Markup("")
+    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    html = _shift_headings(html)
+    cleaned = bleach.clean(
+        html,
+        tags=MARKDOWN_TAGS,
+        attributes=MARKDOWN_ATTRIBUTES,
+        protocols=SAFE_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    return Markup(_linker.linkify(cleaned))
+
+
+def markdown_to_text(text: str | None) -> str:
+    """Plain text of a Markdown field (for the index, feeds and summaries)."""
+    if not text:
+        return ""
+    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"])
+    return bleach.clean(html, tags=set(), strip=True, strip_comments=True)
+
+
+def highlight_markup(fragment: str) -> Markup:
+    """Sanitise a search snippet: only the highlight markup ``<mark>`` survives."""
+    return Markup(bleach.clean(fragment, tags={"mark"}, attributes={}, strip=True))
+
+
+def plain(text: str | None) -> Markup:
+    """Escape plain text, keeping line breaks as ``<br>``."""
+    if not text:
+        return Markup("")
+    return Markup("<br>\n").join(escape(line) for line in str(text).splitlines())
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["plain"] = plain

@@ -1,0 +1,5 @@
+"""Views of the opendata feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("opendata", __name__)

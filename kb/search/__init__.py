@@ -1,0 +1,1 @@
+"""Full-text search: Whoosh schema and French analysis, outbox sync, queries, facets."""

@@ -1,0 +1,1 @@
+"""Reference territories from the Code officiel géographique (régions, départements, EPCI, communes)."""

@@ -1,0 +1,5 @@
+"""Views of the territories feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("territories", __name__)

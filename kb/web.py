@@ -1,0 +1,70 @@
+"""What every template can use: service name, vocabularies, French formatting, DSFR assets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, abort, send_from_directory
+from markupsafe import Markup
+
+from kb import ROOT, html
+from kb.experiences import vocabularies
+
+DSFR_DIST = ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+NNBSP = "\u202f"  # narrow no-break space, the French thousands separator
+
+
+def format_number(value: int | float | None, decimals: int = 0) -> str:
+    """``12500`` → « 12 500 », ``3.5`` → « 3,5 » (French grouping and decimal comma)."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}".replace(",", NNBSP).replace(".", ",")
+    return text
+
+
+def format_euros(value: int | float | None) -> str:
+    if value is None:
+        return "—"
+    decimals = 0 if float(value).is_integer() or value >= 100 else 2
+    return f"{format_number(value, decimals)}\u00a0€"
+
+
+def format_month(value: date | None) -> str:
+    """``date(2024, 3, 1)`` → « mars 2024 »."""
+    if value is None:
+        return ""
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def format_date(value: date | datetime | None) -> str:
+    """« 2 mars 2024 »."""
+    if value is None:
+        return ""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def init_app(app: Flask) -> None:
+    html.init_app(app)
+    app.jinja_env.filters.update(
+        number=format_number, euros=format_euros, month=format_month, date_fr=format_date,
+    )
+    app.jinja_env.globals.update(
+        vocabularies=vocabularies,
+        service_name=app.config.get("SERVICE_NAME", "Base d'expériences du numérique éducatif"),
+        nbsp=Markup("&nbsp;"),
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.route("/dsfr/<path:filename>")
+    def dsfr_asset(filename: str):
+        """Serve the design system from the installed npm package (never copied in the repo)."""
+        if not DSFR_DIST.is_dir():
+            abort(404)
+        return send_from_directory(DSFR_DIST, filename, max_age=86400)
