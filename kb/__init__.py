@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.opendata.views import bp as opendata_bp
     from kb.pages.views import bp as pages_bp
     from kb.search.views import bp as search_bp
+    from kb.territories import pages as _territory_pages  # noqa: F401  (adds routes to bp)
     from kb.territories.views import bp as territories_bp
 
     for blueprint in (

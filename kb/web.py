@@ -54,8 +54,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=format_number, euros=format_euros, month=format_month, date_fr=format_date,
     )
+    from kb.experiences.terms import term_label, terms_of
+
     app.jinja_env.globals.update(
         vocabularies=vocabularies,
+        term_label=term_label,
+        terms_of=terms_of,
         service_name=app.config.get("SERVICE_NAME", "Base d'expériences du numérique éducatif"),
         nbsp=Markup("&nbsp;"),
     )

@@ -8,3 +8,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     return None
+
+
+def index_health() -> dict:
+    """State of this process's index (filled in by the search feature)."""
+    return {"status": "absent", "message": "Le moteur de recherche n'est pas encore installé."}

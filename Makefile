@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run install test test-sqlite test-postgres lint init demo index bench bench-quick screenshots clean
+
+run: install
+	$(BIN)/kb init
+	$(BIN)/kb demo --if-empty
+	$(BIN)/kb index rebuild
+	@echo ""
+	@echo "La base d'expériences est servie sur http://$(HOST):$(PORT) (Ctrl+C pour arrêter)."
+	$(BIN)/flask --app kb run --host $(HOST) --port $(PORT)
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test,dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+test: install
+	$(BIN)/pytest
+	$(BIN)/pytest --db=postgres -m "not browser"
+
+test-sqlite: install
+	$(BIN)/pytest
+
+test-postgres: install
+	$(BIN)/pytest --db=postgres -m "not browser"
+
+lint: install
+	$(BIN)/ruff check kb tests bench config.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

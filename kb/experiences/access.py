@@ -1,0 +1,97 @@
+"""Who may see and do what with a write-up: the one loader views use, and the permission rules.
+
+Unpublished write-ups are invisible (404) to anyone who may not see them, so that guessing ids
+reveals nothing; a visible write-up the user may not change gives 403.
+"""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from kb.db import session
+from kb.experiences.models import CoFiler, Experience
+
+STAFF_ROLES = ("moderateur", "analyste", "admin")
+MODERATOR_ROLES = ("moderateur", "admin")
+
+
+def _user(user=None):
+    user = user if user is not None else current_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def is_author(experience: Experience, user=None) -> bool:
+    """A contributor of the filing organisation, or of a co-filing one."""
+    user = _user(user)
+    if user is None or user.organisation_id is None:
+        return False
+    if experience.organisation_id == user.organisation_id:
+        return True
+    return any(c.organisation_id == user.organisation_id for c in experience.cofilers)
+
+
+def can_view(experience: Experience, user=None) -> bool:
+    if experience.state in ("publiee", "archivee"):
+        return True
+    user = _user(user)
+    return user is not None and (user.role in STAFF_ROLES or is_author(experience, user))
+
+
+def can_edit(experience: Experience, user=None) -> bool:
+    """Edit, submit and add follow-ups: authors, moderators, admins (not analysts)."""
+    user = _user(user)
+    if user is None:
+        return False
+    return user.role in MODERATOR_ROLES or (user.role == "contributeur" and is_author(experience, user))
+
+
+def can_moderate(user=None) -> bool:
+    user = _user(user)
+    return user is not None and user.role in MODERATOR_ROLES
+
+
+def can_see_contact(user=None) -> bool:
+    """Contact details are for signed-in partners only."""
+    return _user(user) is not None
+
+
+def get_experience_or_404(experience_id: int, for_edit: bool = False) -> Experience:
+    """Load a write-up for the current user: 404 if unseen, 403 if seen but not editable."""
+    experience = session.get(Experience, experience_id)
+    if experience is None or not can_view(experience):
+        abort(404)
+    if for_edit and not can_edit(experience):
+        abort(403)
+    return experience
+
+
+def published_query() -> Select:
+    """Published write-ups with what cards need, newest first."""
+    return (
+        select(Experience)
+        .where(Experience.state == "publiee")
+        .options(
+            selectinload(Experience.terms),
+            selectinload(Experience.territory),
+            selectinload(Experience.organisation),
+            selectinload(Experience.label),
+        )
+        .order_by(Experience.published_at.desc(), Experience.id.desc())
+    )
+
+
+def visible_condition(user=None):
+    """SQL condition: the write-ups ``user`` may see (for listings that include drafts)."""
+    user = _user(user)
+    condition = Experience.state.in_(("publiee", "archivee"))
+    if user is None:
+        return condition
+    if user.role in STAFF_ROLES:
+        return Experience.id.is_not(None)
+    if user.organisation_id is None:
+        return condition
+    cofiled = select(CoFiler.experience_id).where(CoFiler.organisation_id == user.organisation_id)
+    return condition | (Experience.organisation_id == user.organisation_id) | Experience.id.in_(cofiled)
