@@ -73,6 +73,8 @@ class Config:
 class TestingConfig(Config):
     """Settings for the test suite: private database and index given by the fixtures."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url: str, index_dir: str) -> None:
         os.environ.setdefault("KB_ENV", "testing")
         super().__init__()

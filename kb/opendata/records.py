@@ -16,7 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.accounts.models import Organisation, User, utcnow
-from kb.experiences.models import CoFiler, Experience, ExperienceTerm, FollowUp, Replication, Revision
+from kb.experiences.models import (
+    CoFiler,
+    Experience,
+    ExperienceTerm,
+    FollowUp,
+    Replication,
+    Revision,
+)
 from kb.experiences.slugs import slugify
 from kb.experiences.snapshot import VOCABULARY_FIELDS, experience_snapshot, month_string
 from kb.experiences.vocabularies import (
@@ -519,13 +526,15 @@ def find_or_create_organisation(
     return organisation
 
 
-def _organisation_territory(parsed: ParsedRecord) -> Territory | None:
-    """The organisation's own territory: given, or the write-up's when it is of the same kind."""
-    if parsed.organisation_territory is not None:
-        return parsed.organisation_territory
-    if parsed.organisation_kind == parsed.territory.kind:
-        return parsed.territory
-    return None
+def record_organisation(session: Session, parsed: ParsedRecord) -> Organisation:
+    """The record's organisation, created if unknown; its territory is the one given, else the
+    write-up's when the organisation is an authority of that same kind."""
+    territory = parsed.organisation_territory
+    if territory is None and parsed.organisation_kind == parsed.territory.kind:
+        territory = parsed.territory
+    return find_or_create_organisation(
+        session, parsed.organisation_name, parsed.organisation_kind, territory
+    )
 
 
 def save_record(
@@ -535,19 +544,20 @@ def save_record(
     status: str = "publiee",
     user: User | None = None,
     extras: dict | None = None,
+    publisher: User | None = None,
 ) -> Experience:
     """Create the write-up of a validated record, with its first revision (``import``) and, when
     published, its search outbox entry. Flushes; the caller commits.
 
-    ``extras`` (demo data set only) may hold ``contact``, ``cofilers`` and ``follow_ups``.
+    ``user`` is the author (and, unless ``publisher`` is given, the publisher). ``extras`` (demo
+    data set only) may hold ``contact``, ``cofilers`` and ``follow_ups``.
     """
     if status not in STATE_CODES:
         raise ValueError(f"unknown workflow state {status!r}")
-    organisation = find_or_create_organisation(
-        session, parsed.organisation_name, parsed.organisation_kind,
-        _organisation_territory(parsed),
-    )
+    organisation = record_organisation(session, parsed)
     experience = _new_experience(parsed, organisation, status, user)
+    if experience.published_at is not None:
+        experience.published_by = publisher or user
     _apply_extras(session, experience, extras or {}, user)
     session.add(experience)
     session.flush()
@@ -572,7 +582,7 @@ def _new_experience(
         start_month=parsed.start, end_month=parsed.end,
         terms=_terms(parsed.terms),
     )
-    _set_workflow_dates(experience, parsed, status, user, now)
+    _set_workflow_dates(experience, parsed, status, now)
     return experience
 
 
@@ -591,14 +601,13 @@ def _terms(terms: dict[str, list[str]]) -> list[ExperienceTerm]:
 
 
 def _set_workflow_dates(
-    experience: Experience, parsed: ParsedRecord, status: str, user: User | None, now: datetime
+    experience: Experience, parsed: ParsedRecord, status: str, now: datetime
 ) -> None:
     """Publication date from the record when given (an import keeps its history), else now."""
     if status in ("soumise", "publiee", "archivee"):
         experience.submitted_at = experience.created_at
     if status in ("publiee", "archivee"):
         experience.published_at = parsed.published_at or now
-        experience.published_by = user
     if status == "archivee":
         experience.archived_at = now
 
