@@ -57,7 +57,8 @@ def _instance_path(config: object | None) -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from kb.accounts.views import admin_bp, bp as accounts_bp
+    from kb.accounts.views import admin_bp
+    from kb.accounts.views import bp as accounts_bp
     from kb.dashboard.views import bp as dashboard_bp
     from kb.experiences.views import bp as experiences_bp
     from kb.opendata.views import bp as opendata_bp

@@ -28,7 +28,8 @@ def init_command() -> None:
 @click.option("--synthetic", type=click.IntRange(min=0), default=0,
               help="Ajoute N fiches générées (pour les mesures de performance).")
 @click.option("--seed", type=int, default=1, help="Graine du générateur (résultat déterministe).")
-@click.option("--if-empty", is_flag=True, help="Ne charge la démonstration que si la base est vide.")
+@click.option("--if-empty", is_flag=True,
+              help="Ne charge la démonstration que si la base est vide.")
 @with_appcontext
 def demo_command(synthetic: int, seed: int, if_empty: bool) -> None:
     """Load the demo data set (idempotent), and optionally N synthetic write-ups."""

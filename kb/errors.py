@@ -11,14 +11,21 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Requête incorrecte", "La requête n'a pas pu être comprise. Vérifiez l'adresse ou le formulaire."),
-    403: ("Accès refusé", "Vous n'avez pas les droits nécessaires pour accéder à cette page."),
-    404: ("Page introuvable", "La page que vous cherchez n'existe pas, a été déplacée ou n'est pas publique."),
+    400: ("Requête incorrecte",
+          "La requête n'a pas pu être comprise. Vérifiez l'adresse ou le formulaire."),
+    403: ("Accès refusé",
+          "Vous n'avez pas les droits nécessaires pour accéder à cette page."),
+    404: ("Page introuvable",
+          "La page que vous cherchez n'existe pas, a été déplacée ou n'est pas publique."),
     405: ("Méthode non autorisée", "Cette adresse n'accepte pas ce type de requête."),
     413: ("Envoi trop volumineux", "Le contenu envoyé dépasse la taille autorisée."),
-    429: ("Trop de tentatives", "Trop de tentatives en peu de temps. Réessayez dans quelques minutes."),
-    500: ("Erreur inattendue", "Une erreur inattendue s'est produite. L'équipe technique en a été informée ; réessayez dans un instant."),
-    503: ("Service momentanément indisponible", "Le service est momentanément indisponible. Réessayez dans quelques instants."),
+    429: ("Trop de tentatives",
+          "Trop de tentatives en peu de temps. Réessayez dans quelques minutes."),
+    500: ("Erreur inattendue",
+          "Une erreur inattendue s'est produite. L'équipe technique en a été informée ; "
+          "réessayez dans un instant."),
+    503: ("Service momentanément indisponible",
+          "Le service est momentanément indisponible. Réessayez dans quelques instants."),
 }
 
 

@@ -45,7 +45,9 @@ def can_edit(experience: Experience, user=None) -> bool:
     user = _user(user)
     if user is None:
         return False
-    return user.role in MODERATOR_ROLES or (user.role == "contributeur" and is_author(experience, user))
+    if user.role in MODERATOR_ROLES:
+        return True
+    return user.role == "contributeur" and is_author(experience, user)
 
 
 def can_moderate(user=None) -> bool:
@@ -94,4 +96,5 @@ def visible_condition(user=None):
     if user.organisation_id is None:
         return condition
     cofiled = select(CoFiler.experience_id).where(CoFiler.organisation_id == user.organisation_id)
-    return condition | (Experience.organisation_id == user.organisation_id) | Experience.id.in_(cofiled)
+    own = Experience.organisation_id == user.organisation_id
+    return condition | own | Experience.id.in_(cofiled)

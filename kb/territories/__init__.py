@@ -1,1 +1,4 @@
-"""Reference territories from the Code officiel géographique (régions, départements, EPCI, communes)."""
+"""Reference territories of the Code officiel géographique.
+
+Régions, départements, EPCI and communes.
+"""

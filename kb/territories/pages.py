@@ -22,7 +22,8 @@ def experiences_condition(territory: Territory):
         return Experience.departement == territory.departement
     if territory.kind == "epci":
         members = select(Territory.code).where(Territory.epci_code == territory.code)
-        return (Experience.territory_code == territory.code) | Experience.territory_code.in_(members)
+        own = Experience.territory_code == territory.code
+        return own | Experience.territory_code.in_(members)
     return Experience.territory_code == territory.code
 
 
