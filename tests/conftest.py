@@ -73,7 +73,8 @@ def prepared_database(database_url, tmp_path_factory) -> str:
 def make_app(database_url: str, index_dir: str, **overrides):
     config = TestingConfig(database_url, index_dir)
     settings = config.as_dict()
-    settings.update(WTF_CSRF_ENABLED=False, **overrides)
+    settings["WTF_CSRF_ENABLED"] = False
+    settings.update(overrides)
     return create_app(settings)
 
 

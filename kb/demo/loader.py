@@ -64,10 +64,10 @@ class DemoReport:
             lines = ["La base contient déjà des fiches : jeu de démonstration non chargé."]
         else:
             lines = [
-                f"Jeu de démonstration : {self.experiences_created} fiches créées "
-                f"({self.experiences_present} déjà présentes), "
-                f"{self.organisations_created} organisations créées, "
-                f"{self.accounts_created} comptes créés."
+                f"Jeu de démonstration : {_count_of(self.experiences_created, 'fiche créée')} "
+                f"({_count_of(self.experiences_present, 'déjà présente', 'déjà présentes')}), "
+                f"{_count_of(self.organisations_created, 'organisation créée')}, "
+                f"{_count_of(self.accounts_created, 'compte créé')}."
             ]
         lines += [f"Fiche refusée ({source}, n° {index + 1}) : {error}"
                   for source, index, errors in self.refused for error in errors]
@@ -79,18 +79,27 @@ class DemoReport:
         return "\n".join(lines)
 
 
-def read_demo_records(data_dir: Path = DATA_DIR) -> list[DemoRecord]:
+def _count_of(number: int, singular: str, plural: str | None = None) -> str:
+    """« 0 fiche créée », « 1 fiche créée », « 2 fiches créées » (French: singular below 2)."""
+    if plural is None:
+        plural = " ".join(word + "s" for word in singular.split())
+    return f"{number} {singular if number < 2 else plural}"
+
+
+def read_demo_records(data_dir: Path | None = None) -> list[DemoRecord]:
     """Every record of ``experiences_*.json``, files in name order, records in file order."""
     records = []
-    for path in sorted(data_dir.glob("experiences_*.json")):
+    for path in sorted((data_dir or DATA_DIR).glob("experiences_*.json")):
         items = json.loads(path.read_text(encoding="utf-8"))
         records += [DemoRecord(path.name, index, item) for index, item in enumerate(items)]
     return records
 
 
-def load_demo(only_if_empty: bool = False, session: Session | None = None) -> DemoReport:
+def load_demo(
+    only_if_empty: bool = False, session: Session | None = None, data_dir: Path | None = None
+) -> DemoReport:
     """Load the demo data set and commit; with ``only_if_empty``, do nothing if any write-up
-    exists (``make run`` on a database already in use)."""
+    exists (``make run`` on a database already in use). ``data_dir`` is for tests."""
     from kb.db import get_session
     from kb.reference import load_vocabularies
 
@@ -100,14 +109,13 @@ def load_demo(only_if_empty: bool = False, session: Session | None = None) -> De
     if only_if_empty and session.scalar(select(func.count()).select_from(Experience)):
         report.skipped = True
     else:
-        _load_everything(session, report)
+        _load_everything(session, report, read_demo_records(data_dir))
     session.commit()
     report.accounts = _account_lines(session)
     return report
 
 
-def _load_everything(session: Session, report: DemoReport) -> None:
-    records = read_demo_records()
+def _load_everything(session: Session, report: DemoReport, records: list[DemoRecord]) -> None:
     organisations_before = _count(session, Organisation)
     accounts = _ensure_accounts(session, records, report)
     present = _existing_keys(session)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from kb.accounts.models import Organisation, User, utcnow
 from kb.experiences.models import (
@@ -125,8 +125,6 @@ def territory_record(experience: Experience) -> dict:
 
 def count_replications(experience: Experience) -> int:
     """How many write-ups declared *nous l'avons fait aussi* for this one."""
-    from sqlalchemy.orm import object_session
-
     session = object_session(experience)
     if session is None or experience.id is None:
         return 0
