@@ -171,10 +171,14 @@ def login_as(client, create_user):
     """Sign ``client`` in as a new user of ``role`` (or as the ``user`` given); returns it."""
 
     def sign_in(role="contributeur", user=None, test_client=None, **fields):
+        from flask import g, has_app_context
+
         user = user or create_user(role=role, **fields)
         with (test_client or client).session_transaction() as sess:
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
+        if has_app_context():  # db_session keeps one context open: forget the cached user
+            g.pop("_login_user", None)
         return user
 
     return sign_in

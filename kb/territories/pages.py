@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from sqlalchemy import func, select
 
+from kb.dashboard.territory_figures import territory_figures, territory_map
 from kb.db import session
 from kb.experiences.access import published_query
 from kb.experiences.models import Experience
@@ -63,4 +64,5 @@ def show(code: str):
         "territories/show.html", territory=territory, parents=parents(territory),
         experiences=experiences, total=total, page=page, pages=pages,
         page_title=territory.name,
+        figures=territory_figures(territory, condition), mini_map=territory_map(territory),
     )
