@@ -1,0 +1,73 @@
+"""The Whoosh schema of the write-up index and the facets it serves.
+
+Stored fields are kept to the minimum (the write-up id and a digest of the indexed content, for
+``kb index check``): results and snippets are rendered from database rows. Facet fields are
+plain keyword fields; their counts come from cached per-segment bitsets (see
+:mod:`kb.search.facets`), not from Whoosh's ``groupedby``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from kb.search.analysis import EXACT, FRENCH, SPELLING
+
+#: Bump when the schema or the analysis changes: an index of another version must be rebuilt.
+SCHEMA_VERSION = 1
+
+#: Ranked fields and their BM25F weight; the title weighs most.
+STEMMED_FIELDS = {"title": 4.0, "summary": 2.0, "body": 1.0, "followups": 0.7}
+EXACT_FIELDS = {"title_exact": 1.5, "summary_exact": 0.8, "places": 1.5}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A filter of ``/recherche``: its URL parameter (also its index field) and French name."""
+
+    name: str
+    label: str
+    visible: int = 6  # values shown before « voir plus »
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("theme", "Thème"),
+    Facet("equipement", "Équipement"),
+    Facet("niveau", "Niveau scolaire"),
+    Facet("territoire", "Type de territoire"),
+    Facet("organisation", "Type de structure"),
+    Facet("region", "Région"),
+    Facet("departement", "Département"),
+    Facet("annee", "Année de publication"),
+)
+FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
+#: Keyword fields that are not URL facets but serve comparable projects and filters.
+EXTRA_KEYWORDS = ("label", "territory_kind", "population_band")
+
+
+def _keyword() -> KEYWORD:
+    return KEYWORD(lowercase=False, commas=False, scorable=False)
+
+
+def build_schema() -> Schema:
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "digest": STORED(),
+        "title": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["title"]),
+        "summary": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["summary"]),
+        "body": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["body"]),
+        "followups": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["followups"]),
+        "title_exact": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["title_exact"]),
+        "summary_exact": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["summary_exact"]),
+        "places": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["places"]),
+        "spelling": TEXT(analyzer=SPELLING, phrase=False),
+        "published": NUMERIC(int, bits=64, sortable=True),
+        "budget": NUMERIC(int, bits=64, signed=True, sortable=True),
+    }
+    for name in (*FACET_NAMES, *EXTRA_KEYWORDS):
+        fields[name] = _keyword()
+    return Schema(**fields)
+
+
+SCHEMA = build_schema()

@@ -1,0 +1,108 @@
+"""Searchers kept open between requests and refreshed when the index changes.
+
+A process keeps a small pool of Whoosh searchers on the generation named by ``CURRENT``.
+Checking one out costs a read of the pointer file and Whoosh's ``up_to_date()`` (a directory
+listing): when the generation was swapped (``kb index rebuild``) the pool is replaced; when
+something was committed (an outbox sync) the searcher is reopened on the new commit. Searches
+never open an index per request; facet columns survive reopening (cached per segment).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from kb.search.facets import FacetCache, FacetView
+from kb.search.store import IndexStore, IndexUnavailable
+
+MISSING_MESSAGE = "L'index de recherche n'a pas encore été construit."
+
+
+@dataclass
+class IndexView:
+    """What a search reads: a searcher, its facet columns, and which generation they are of."""
+
+    searcher: object
+    facets: FacetView
+    generation: str
+
+
+class SearchService:
+    """One per application: the index store, the searcher pool and the facet cache."""
+
+    def __init__(self, store: IndexStore, pool_size: int = 4) -> None:
+        self.store = store
+        self.pool_size = pool_size
+        self.facet_cache = FacetCache()
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._index = None
+        self._idle: list = []
+
+    @contextmanager
+    def view(self) -> Iterator[IndexView]:
+        """Check a fresh searcher out of the pool for the duration of a search."""
+        searcher, generation = self._checkout()
+        try:
+            yield IndexView(searcher, self.facet_cache.view(searcher.reader()), generation)
+        finally:
+            self._checkin(searcher, generation)
+
+    def _checkout(self):
+        with self._lock:
+            generation = self.store.current_generation()
+            if generation is None:
+                raise IndexUnavailable("missing", MISSING_MESSAGE)
+            if generation != self._generation:
+                self._open(generation)
+            index = self._index
+            searcher = self._idle.pop() if self._idle else None
+        try:
+            if searcher is None:
+                searcher = index.searcher()
+            elif not searcher.up_to_date():
+                searcher = _refreshed(index, searcher)
+        except Exception as error:
+            self.reset()
+            raise IndexUnavailable("error", f"Index illisible ({type(error).__name__}).") from error
+        return searcher, generation
+
+    def _open(self, generation: str) -> None:
+        index = self.store.open_index(generation)
+        self._close_idle()
+        self._index, self._generation = index, generation
+
+    def _checkin(self, searcher, generation: str) -> None:
+        with self._lock:
+            if generation == self._generation and len(self._idle) < self.pool_size:
+                self._idle.append(searcher)
+                return
+        _close(searcher)
+
+    def _close_idle(self) -> None:
+        for searcher in self._idle:
+            _close(searcher)
+        self._idle = []
+
+    def reset(self) -> None:
+        """Forget every open searcher (after an error, or in tests)."""
+        with self._lock:
+            self._close_idle()
+            self._index, self._generation = None, None
+
+
+def _refreshed(index, searcher):
+    """A searcher on the latest commit. Not Whoosh's ``refresh()``: in whoosh-reloaded 2.7 it
+    re-uses segment readers with their old deletions (an updated document shows twice) and
+    keeps merged-away segments; opening a new reader is cheap and always right."""
+    _close(searcher)
+    return index.searcher()
+
+
+def _close(searcher) -> None:
+    try:
+        searcher.close()
+    except Exception:  # closing a searcher on a deleted generation may fail: nothing to keep
+        pass
