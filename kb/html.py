@@ -6,6 +6,8 @@ defined here; nothing else is marked safe.
 
 from __future__ import annotations
 
+import re
+
 import bleach
 import markdown as markdown_lib
 from bleach.linkifier import Linker
@@ -19,8 +21,7 @@ MARKDOWN_TAGS = frozenset({
 MARKDOWN_ATTRIBUTES = {"a": ["href", "title", "rel"], "th": ["align"], "td": ["align"]}
 SAFE_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
-_HEADING_SHIFT = {f"<h{n}>": f"<h{max(3, min(n + 2, 4))}>" for n in range(1, 7)}
-_HEADING_SHIFT.update({f"</h{n}>": f"</h{max(3, min(n + 2, 4))}>" for n in range(1, 7)})
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
 
 
 def _set_link_rel(attrs, new=False):
@@ -34,10 +35,9 @@ _linker = Linker(callbacks=[_set_link_rel], skip_tags={"pre", "code"})
 
 
 def _shift_headings(html: str) -> str:
-    """Map Markdown headings into h3–h4 so they sit under the page's own h1/h2."""
-    for old, new in _HEADING_SHIFT.items():
-        html = html.replace(old, new)
-    return html
+    """Map Markdown headings into h3–h4 so they sit under the page's own h1/h2 (``#`` → h3,
+    ``##`` and deeper → h4), in one pass so that no tag is shifted twice."""
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{3 if m[2] == '1' else 4}>", html)
 
 
 def render_markdown(text: str | None) -> Markup:

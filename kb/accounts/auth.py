@@ -36,8 +36,8 @@ def load_user(user_id: str):
     if not raw_id.isdigit():
         return None
     user = session.get(User, int(raw_id))
-    if user is None or (user.session_token or "") != token:
-        return None
+    if user is None or (user.session_token or "") != token or not user.is_active:
+        return None  # a changed password, a disabled account: the session is over
     return user
 
 

@@ -1,19 +1,176 @@
-"""Sign-in, registration, account and admin views; organisation pages."""
+"""Sign-in, sign-out, own account and registration request; organisation pages. The admin's
+pages are in :mod:`kb.accounts.admin`."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from kb.accounts.models import Organisation
+from kb.accounts.admin import admin_bp
+from kb.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
+from kb.accounts.models import Organisation, User
+from kb.accounts.operations import (
+    AccountInvalid,
+    SignInRefused,
+    authenticate,
+    change_password,
+    record_sign_in,
+    register,
+    requested_organisation,
+    update_profile,
+)
 from kb.db import session
-from kb.experiences.access import published_query
-from kb.experiences.models import Experience
+from kb.experiences.access import published_query, visible_condition
+from kb.experiences.models import CoFiler, Experience
 
 bp = Blueprint("accounts", __name__)
-admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PER_PAGE = 20
+__all__ = ["admin_bp", "bp"]
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password; only approved, active accounts get in."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")) or "/")
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return _login_page(form, 422 if form.is_submitted() else 200)
+    try:
+        user = authenticate(form.email.data, form.password.data)
+    except SignInRefused as refused:
+        form.form_errors.append(str(refused))
+        return _login_page(form, 422)
+    sign_in(user)
+    flash(f"Bienvenue, {user.name}.", "success")
+    return redirect(_safe_next(form.next.data) or "/", 303)
+
+
+def sign_in(user: User) -> None:
+    """Open a new session (the old one's data, CSRF token included, is dropped)."""
+    cookie_session.clear()
+    record_sign_in(user)
+    login_user(user)
+
+
+def _login_page(form: LoginForm, status: int):
+    return render_template("accounts/login.html", form=form, page_title="Se connecter"), status
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path of this site (never ``//other.example``) is followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.post("/deconnexion")
+def logout():
+    """Sign out (POST only: a link or an image cannot sign anyone out)."""
+    logout_user()
+    cookie_session.clear()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect("/", 303)
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@login_required
+def account():
+    """The signed-in person's account: name, password, their organisation's write-ups."""
+    profile = ProfileForm(formdata=None, name=current_user.name)
+    if request.method == "POST":
+        profile = ProfileForm()
+        if profile.validate():
+            try:
+                update_profile(current_user, profile.name.data)
+            except AccountInvalid as invalid:
+                _attach(profile, invalid.errors)
+            else:
+                flash("Votre nom est enregistré.", "success")
+                return redirect(url_for("accounts.account"), 303)
+    return _account_page(profile, PasswordChangeForm(formdata=None),
+                         422 if request.method == "POST" else 200)
+
+
+@bp.post("/compte/mot-de-passe")
+@login_required
+def password():
+    """Change the password; every other session of the account ends."""
+    form = PasswordChangeForm()
+    if form.validate():
+        try:
+            change_password(current_user, form.current_password.data, form.new_password.data)
+        except AccountInvalid as invalid:
+            _attach(form, invalid.errors)
+        else:
+            login_user(current_user._get_current_object())  # this session, with the new token
+            flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
+            return redirect(url_for("accounts.account"), 303)
+    return _account_page(ProfileForm(formdata=None, name=current_user.name), form, 422)
+
+
+def _account_page(profile: ProfileForm, password_form: PasswordChangeForm, status: int):
+    return render_template(
+        "accounts/account.html", profile_form=profile, password_form=password_form,
+        experiences=_own_experiences(), page_title="Mon compte",
+    ), status
+
+
+def _own_experiences() -> list[Experience]:
+    """The write-ups of the user's organisation (filed or co-filed), every state."""
+    organisation_id = current_user.organisation_id
+    if organisation_id is None:
+        return []
+    cofiled = select(CoFiler.experience_id).where(CoFiler.organisation_id == organisation_id)
+    query = (select(Experience)
+             .where((Experience.organisation_id == organisation_id) | Experience.id.in_(cofiled))
+             .where(visible_condition())
+             .order_by(Experience.updated_at.desc(), Experience.id.desc()))
+    return list(session.scalars(query))
+
+
+@bp.route("/inscription", methods=["GET", "POST"])
+def registration():
+    """Ask for an account; an admin approves or refuses the request."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = register(form.name.data, form.email.data, form.password.data,
+                            form.requested_role.data, _registration_organisation(form),
+                            form.message.data or "")
+        except AccountInvalid as invalid:
+            _attach(form, invalid.errors)
+        else:
+            return render_template("accounts/registration_sent.html", user=user,
+                                   page_title="Demande envoyée")
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/registration.html", form=form,
+                           page_title="Demander un compte"), status
+
+
+def _registration_organisation(form: RegistrationForm) -> Organisation:
+    if form.organisation_choice.data == "nouvelle":
+        return requested_organisation(form.new_organisation_name.data,
+                                      form.new_organisation_kind.data, form.territory())
+    raw = form.organisation_id.data or ""
+    organisation = session.get(Organisation, int(raw)) if raw.isdigit() else None
+    if organisation is None:
+        raise AccountInvalid({"organisation_id": "Choisissez votre organisation dans la liste."})
+    return organisation
+
+
+def _attach(form, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
 
 
 @bp.route("/organisations/<int:organisation_id>")
@@ -35,3 +192,4 @@ def organisation(organisation_id: int):
         "organisations/show.html", organisation=org, experiences=experiences,
         total=total, page=page, pages=pages, page_title=org.name,
     )
+

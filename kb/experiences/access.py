@@ -1,7 +1,20 @@
 """Who may see and do what with a write-up: the one loader views use, and the permission rules.
 
-Unpublished write-ups are invisible (404) to anyone who may not see them, so that guessing ids
-reveals nothing; a visible write-up the user may not change gives 403.
+Unpublished write-ups (drafts, submitted, archived) are invisible (404) to anyone who may not
+see them, so that guessing ids reveals nothing; a visible write-up the user may not change gives
+403. Who may do what (issue 3):
+
+=============================  =========  ===========  ===========  =====  =======  =====
+action                         anonymous  contributor  contributor  moder-  analyst  admin
+                                          (own org)    (other org)  ator
+=============================  =========  ===========  ===========  =====  =======  =====
+read published                 yes        yes          yes          yes    yes      yes
+read draft/submitted/archived  404        yes          404          yes    yes      yes
+create                         sign-in    yes          —            yes    403      yes
+edit, submit, follow-up        sign-in    yes          403          yes    403      yes
+publish, send back, archive    sign-in    403          403          yes    403      yes
+see contact details            no         yes          yes          yes    yes      yes
+=============================  =========  ===========  ===========  =====  =======  =====
 """
 
 from __future__ import annotations
@@ -16,6 +29,8 @@ from kb.experiences.models import CoFiler, Experience
 
 STAFF_ROLES = ("moderateur", "analyste", "admin")
 MODERATOR_ROLES = ("moderateur", "admin")
+CREATOR_ROLES = ("contributeur", "moderateur", "admin")
+PUBLIC_STATES = ("publiee",)
 
 
 def _user(user=None):
@@ -34,7 +49,8 @@ def is_author(experience: Experience, user=None) -> bool:
 
 
 def can_view(experience: Experience, user=None) -> bool:
-    if experience.state in ("publiee", "archivee"):
+    """Everyone reads published write-ups; authors and staff read the others."""
+    if experience.state in PUBLIC_STATES:
         return True
     user = _user(user)
     return user is not None and (user.role in STAFF_ROLES or is_author(experience, user))
@@ -53,6 +69,21 @@ def can_edit(experience: Experience, user=None) -> bool:
 def can_moderate(user=None) -> bool:
     user = _user(user)
     return user is not None and user.role in MODERATOR_ROLES
+
+
+def can_create(user=None) -> bool:
+    """File a new write-up: contributors (for their organisation, so they need one),
+    moderators and admins (for any organisation)."""
+    user = _user(user)
+    if user is None or user.role not in CREATOR_ROLES:
+        return False
+    return user.role != "contributeur" or user.organisation_id is not None
+
+
+def can_view_history(experience: Experience, user=None) -> bool:
+    """Revisions hold drafts and contact details: authors and staff only."""
+    user = _user(user)
+    return user is not None and (user.role in STAFF_ROLES or can_edit(experience, user))
 
 
 def can_see_contact(user=None) -> bool:
@@ -88,7 +119,7 @@ def published_query() -> Select:
 def visible_condition(user=None):
     """SQL condition: the write-ups ``user`` may see (for listings that include drafts)."""
     user = _user(user)
-    condition = Experience.state.in_(("publiee", "archivee"))
+    condition = Experience.state.in_(PUBLIC_STATES)
     if user is None:
         return condition
     if user.role in STAFF_ROLES:

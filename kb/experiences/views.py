@@ -1,15 +1,38 @@
-"""Views of the write-up feature: reading (this module), filing and editing (see ``edit_views``)."""
+"""Views of the write-up feature: reading a write-up (this module); filing and editing
+(:mod:`.edit_views`), its life cycle and follow-ups (:mod:`.workflow_views`), its history
+(:mod:`.history_views`) and the review queue (:mod:`.moderation_views`) add their routes to
+the same blueprint."""
 
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from kb.db import session
-from kb.experiences.access import can_edit, can_moderate, can_see_contact, get_experience_or_404
-from kb.experiences.models import Interest, ModerationComment, Replication
+from kb.experiences.access import (
+    STAFF_ROLES,
+    can_edit,
+    can_moderate,
+    can_see_contact,
+    can_view_history,
+    get_experience_or_404,
+)
+from kb.experiences.forms import FollowUpForm, SendBackForm, StateChangeForm
+from kb.experiences.models import Experience, Interest, ModerationComment, Replication
 
 bp = Blueprint("experiences", __name__)
+
+#: Forms of the write-up page, each with its prefix so that their fields never clash.
+PAGE_FORMS = {
+    "submit": StateChangeForm, "publish": StateChangeForm, "archive": StateChangeForm,
+    "send_back": SendBackForm, "follow_up": FollowUpForm,
+}
+
+
+def page_form(name: str):
+    """The write-up page's form ``name``, reading the request when it was the one sent."""
+    return PAGE_FORMS[name](prefix=name)
 
 
 @bp.route("/experiences/<int:experience_id>")
@@ -21,19 +44,31 @@ def show(experience_id: int, slug: str | None = None):
         return redirect(
             url_for("experiences.show", experience_id=experience.id, slug=experience.slug), 301
         )
+    return render_show(experience)
+
+
+def render_show(experience: Experience, **forms):
+    """The write-up page; ``forms`` replaces the page's blank forms (to show their errors)."""
+    editable = can_edit(experience)
+    page_forms = {name: forms.get(name) or PAGE_FORMS[name](prefix=name, formdata=None)
+                  for name in PAGE_FORMS}
     return render_template(
         "experiences/show.html",
         experience=experience,
         page_title=experience.title,
-        can_edit=can_edit(experience),
+        can_edit=editable,
         can_moderate=can_moderate(),
+        can_view_history=can_view_history(experience),
         show_contact=can_see_contact(),
-        interest_count=session.scalar(
-            select(func.count()).select_from(Interest).where(Interest.experience_id == experience.id)
-        ),
+        interest_count=_interest_count(experience.id),
         replications=_replications(experience.id),
-        comments=_comments(experience.id) if can_edit(experience) else [],
+        comments=_comments(experience.id) if _sees_comments(editable) else [],
+        forms=page_forms,
     )
+
+
+def _sees_comments(editable: bool) -> bool:
+    return editable or (current_user.is_authenticated and current_user.role in STAFF_ROLES)
 
 
 def _replications(experience_id: int) -> dict:
@@ -43,14 +78,32 @@ def _replications(experience_id: int) -> dict:
         )
     ).all()
     return {
-        "replicas": [r.replica for r in rows if r.source_id == experience_id and r.replica.is_published],
-        "sources": [r.source for r in rows if r.replica_id == experience_id and r.source.is_published],
+        "replicas": [r.replica for r in rows
+                     if r.source_id == experience_id and r.replica.is_published],
+        "sources": [r.source for r in rows
+                    if r.replica_id == experience_id and r.source.is_published],
     }
+
+
+def _interest_count(experience_id: int) -> int:
+    query = select(func.count()).select_from(Interest).where(
+        Interest.experience_id == experience_id)
+    return session.scalar(query) or 0
 
 
 def _comments(experience_id: int) -> list[ModerationComment]:
     return session.scalars(
         select(ModerationComment)
         .where(ModerationComment.experience_id == experience_id)
-        .order_by(ModerationComment.created_at.desc())
+        .order_by(ModerationComment.created_at.desc(), ModerationComment.id.desc())
     ).all()
+
+
+from kb.experiences import (  # noqa: E402  (modules adding their routes to ``bp``)
+    edit_views,
+    history_views,
+    moderation_views,
+    workflow_views,
+)
+
+__all__ = ["bp", "edit_views", "history_views", "moderation_views", "workflow_views"]

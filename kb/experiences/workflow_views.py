@@ -1,0 +1,97 @@
+"""The life cycle of a write-up (submit, publish, send back, archive) and its follow-ups.
+
+Each view loads the write-up (404 when unseen), calls one operation — which checks permission
+(403) before anything else — and comes back to the write-up's page.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from kb.experiences.access import get_experience_or_404
+from kb.experiences.models import Experience
+from kb.experiences.operations import (
+    ExperienceInvalid,
+    add_follow_up,
+    archive_experience,
+    publish_experience,
+    send_back_experience,
+    submit_experience,
+)
+from kb.experiences.views import bp, page_form, render_show
+
+STATE_CHANGES = {
+    # form name: (operation, message once done)
+    "submit": (submit_experience, "La fiche est soumise : un modérateur la relira avant sa "
+                                  "publication."),
+    "publish": (publish_experience, "La fiche est publiée : elle est visible de tous."),
+    "send_back": (send_back_experience, "La fiche est renvoyée à ses auteurs avec votre "
+                                        "commentaire."),
+    "archive": (archive_experience, "La fiche est archivée : elle n'est plus visible du public."),
+}
+
+
+@bp.post("/experiences/<int:experience_id>/soumettre")
+@login_required
+def submit(experience_id: int):
+    """Authors send their draft to the moderators."""
+    return _change_state(experience_id, "submit")
+
+
+@bp.post("/experiences/<int:experience_id>/publier")
+@login_required
+def publish(experience_id: int):
+    """A moderator publishes a submitted (or archived) write-up."""
+    return _change_state(experience_id, "publish")
+
+
+@bp.post("/experiences/<int:experience_id>/renvoyer")
+@login_required
+def send_back(experience_id: int):
+    """A moderator sends a submitted write-up back to its authors, with a comment."""
+    return _change_state(experience_id, "send_back")
+
+
+@bp.post("/experiences/<int:experience_id>/archiver")
+@login_required
+def archive(experience_id: int):
+    """A moderator withdraws a published write-up."""
+    return _change_state(experience_id, "archive")
+
+
+@bp.post("/experiences/<int:experience_id>/suivis")
+@login_required
+def follow_up(experience_id: int):
+    """Authors add a dated follow-up entry to their published write-up."""
+    experience = get_experience_or_404(experience_id)
+    form = page_form("follow_up")
+    form.validate()
+    try:
+        add_follow_up(experience, current_user, form.entry_date.data, form.body.data or "",
+                      form.title.data or "")
+    except ExperienceInvalid as invalid:
+        for name, message in invalid.errors.items():
+            if not form[name].errors:
+                form[name].errors = [message]
+        return render_show(experience, follow_up=form), 422
+    flash("Le suivi est ajouté à la fiche.", "success")
+    return _back_to(experience)
+
+
+def _change_state(experience_id: int, name: str):
+    experience = get_experience_or_404(experience_id)
+    form = page_form(name)
+    operation, message = STATE_CHANGES[name]
+    try:
+        operation(experience, current_user, form.comment.data or "")
+    except ExperienceInvalid as invalid:
+        form.comment.errors = list(invalid.errors.values())
+        return render_show(experience, **{name: form}), 422
+    flash(message, "success")
+    return _back_to(experience)
+
+
+def _back_to(experience: Experience):
+    return redirect(url_for("experiences.show", experience_id=experience.id,
+                            slug=experience.slug), 303)

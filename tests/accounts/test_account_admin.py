@@ -1,0 +1,218 @@
+"""``/admin``: accounts (approve, refuse, role, disable), organisations (list, search, create,
+edit, merge duplicates, delete unused) and vocabularies (labels editable, codes fixed)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kb.accounts.models import Organisation, OrganisationMembership, User
+from kb.experiences.models import CoFiler, Experience, VocabularyTerm
+
+ADMIN_PAGES = ["/admin/", "/admin/comptes", "/admin/organisations",
+               "/admin/organisations/nouvelle", "/admin/vocabulaires"]
+
+
+@pytest.mark.parametrize("url", ADMIN_PAGES)
+def test_admin_pages_are_for_admins_only(app, login_as, url):
+    anonymous = app.test_client().get(url)
+    assert anonymous.status_code == 302 and "/connexion" in anonymous.headers["Location"]
+    for role in ("contributeur", "moderateur", "analyste"):
+        visitor = app.test_client()
+        login_as(role, test_client=visitor)
+        assert visitor.get(url).status_code == 403, role
+    admin = app.test_client()
+    login_as("admin", test_client=admin)
+    assert admin.get(url).status_code == 200
+
+
+def test_admin_actions_are_for_admins_only(app, client, login_as, create_user,
+                                           create_organisation, db_session):
+    target = create_user()
+    organisation = create_organisation()
+    login_as("moderateur")
+    for url in (f"/admin/comptes/{target.id}/desactiver", f"/admin/comptes/{target.id}",
+                f"/admin/comptes/{target.id}/approuver",
+                f"/admin/organisations/{organisation.id}/supprimer",
+                f"/admin/organisations/{organisation.id}/fusionner", "/admin/vocabulaires/theme"):
+        assert client.post(url, data={"role": "admin"}).status_code == 403, url
+    db_session.expire_all()
+    assert target.active and db_session.get(Organisation, organisation.id) is not None
+
+
+def test_an_admin_changes_a_role_and_an_organisation(client, login_as, create_user,
+                                                     create_organisation, db_session, text_of):
+    login_as("admin")
+    user = create_user()
+    other = create_organisation(name="Région Nouvelle-Aquitaine", kind="region",
+                                territory_code="R75")
+    response = client.post(f"/admin/comptes/{user.id}", data={
+        "role": "moderateur", "organisation_id": str(other.id)}, follow_redirects=True)
+    assert "Le compte est modifié." in text_of(response)
+    db_session.expire_all()
+    assert (user.role, user.organisation_id) == ("moderateur", other.id)
+    refused = client.post(f"/admin/comptes/{user.id}", data={"role": "contributeur",
+                                                             "organisation_id": ""})
+    assert refused.status_code == 422
+    assert "Un contributeur doit être rattaché à une organisation." in text_of(refused)
+
+
+def test_an_admin_cannot_demote_or_disable_themselves(client, login_as, db_session, text_of):
+    admin = login_as("admin")
+    response = client.post(f"/admin/comptes/{admin.id}", data={"role": "analyste"})
+    assert "Vous ne pouvez pas retirer votre propre rôle d'administrateur." in text_of(response)
+    client.post(f"/admin/comptes/{admin.id}/desactiver")
+    db_session.expire_all()
+    assert (admin.role, admin.active) == ("admin", True)
+
+
+def test_disabling_an_account_ends_its_sessions(app, client, login_as, create_user, db_session):
+    login_as("admin")
+    user = create_user()
+    their_client = app.test_client()
+    login_as(user=user, test_client=their_client)
+    assert their_client.get("/compte").status_code == 200
+    assert client.post(f"/admin/comptes/{user.id}/desactiver").status_code == 303
+    assert their_client.get("/compte").status_code == 302
+    assert client.post(f"/admin/comptes/{user.id}/reactiver").status_code == 303
+    db_session.expire_all()
+    assert user.active
+
+
+def test_the_organisation_list_searches_names_without_accents(client, login_as,
+                                                              create_organisation, text_of):
+    login_as("admin")
+    create_organisation(name="Ville de Guéret")
+    create_organisation(name="Ville de Limoges", territory_code="C87085")
+    page = text_of(client.get("/admin/organisations?q=gueret"))
+    assert "Ville de Guéret" in page and "Ville de Limoges" not in page
+    assert "1 organisation pour « gueret »" in page
+
+
+def test_an_admin_creates_and_edits_an_organisation(client, login_as, db_session, outbox,
+                                                    create_experience, text_of):
+    login_as("admin")
+    response = client.post("/admin/organisations/nouvelle", data={
+        "name": "CA du Grand Guéret", "kind": "epci", "territory_code": "",
+        "territory_code_search": "CA du Grand Guéret", "website": "https://www.agglo-grandgueret.fr"})
+    assert response.status_code == 303
+    organisation = db_session.scalars(select(Organisation)).one()
+    assert (organisation.kind, organisation.territory_code) == ("epci", "E200034825")
+    experience = create_experience(organisation=organisation)
+    before = len(outbox())
+    edited = client.post(f"/admin/organisations/{organisation.id}", data={
+        "name": "Agglomération du Grand Guéret", "kind": "epci", "territory_code": "E200034825",
+        "website": "ftp://nope"})
+    assert edited.status_code == 422
+    assert "L'adresse doit commencer par http:// ou https://." in text_of(edited)
+    client.post(f"/admin/organisations/{organisation.id}", data={
+        "name": "Agglomération du Grand Guéret", "kind": "epci", "territory_code": "E200034825"})
+    db_session.expire_all()
+    assert organisation.name == "Agglomération du Grand Guéret"
+    assert outbox()[before:] == [(experience.id, "upsert")]  # the name shows in the index
+
+
+def test_merging_moves_write_ups_accounts_cofilings_and_memberships(
+        client, login_as, create_organisation, create_user, create_experience, db_session,
+        outbox, text_of):
+    login_as("admin")
+    kept = create_organisation(name="Ville de Guéret")
+    duplicate = create_organisation(name="Mairie de Guéret")
+    third = create_organisation(name="Ville de Limoges", territory_code="C87085")
+    association = create_organisation(name="AMF", kind="association-elus", territory_code=None)
+    member = create_user(organisation=duplicate)
+    filed = create_experience(organisation=duplicate, title="Déposée par le doublon")
+    cofiled = create_experience(organisation=third, title="Co-déposée par le doublon")
+    both = create_experience(organisation=third, title="Co-déposée par les deux")
+    own = create_experience(organisation=kept, title="Co-déposée par le doublon chez l'autre")
+    db_session.add_all([
+        CoFiler(experience_id=cofiled.id, organisation_id=duplicate.id, role="Financeur"),
+        CoFiler(experience_id=both.id, organisation_id=duplicate.id, role="A"),
+        CoFiler(experience_id=both.id, organisation_id=kept.id, role="B"),
+        CoFiler(experience_id=own.id, organisation_id=duplicate.id, role="C"),
+        OrganisationMembership(member_id=duplicate.id, association_id=association.id),
+    ])
+    db_session.commit()
+    before = len(outbox())
+
+    response = client.post(f"/admin/organisations/{duplicate.id}/fusionner",
+                           data={"target_id": str(kept.id)}, follow_redirects=True)
+    assert "« Mairie de Guéret » est fusionnée dans « Ville de Guéret »." in text_of(response)
+
+    db_session.expire_all()
+    assert db_session.get(Organisation, duplicate.id) is None
+    assert db_session.get(Experience, filed.id).organisation_id == kept.id
+    assert db_session.get(User, member.id).organisation_id == kept.id
+    cofilers = {(c.experience_id, c.organisation_id, c.role)
+                for c in db_session.scalars(select(CoFiler))}
+    assert cofilers == {(cofiled.id, kept.id, "Financeur"), (both.id, kept.id, "B")}
+    memberships = {(m.member_id, m.association_id)
+                   for m in db_session.scalars(select(OrganisationMembership))}
+    assert memberships == {(kept.id, association.id)}
+    assert sorted(outbox()[before:]) == sorted(
+        (i, "upsert") for i in (filed.id, cofiled.id, both.id, own.id))
+
+
+def test_an_organisation_cannot_be_merged_into_itself(client, login_as, create_organisation,
+                                                      text_of):
+    login_as("admin")
+    organisation = create_organisation()
+    response = client.post(f"/admin/organisations/{organisation.id}/fusionner",
+                           data={"target_id": str(organisation.id)})
+    assert response.status_code == 422
+    assert "Choisissez une autre organisation que celle-ci." in text_of(response)
+    missing = client.post(f"/admin/organisations/{organisation.id}/fusionner", data={})
+    assert "Choisissez l'organisation à conserver." in text_of(missing)
+
+
+def test_only_an_unused_organisation_can_be_deleted(client, login_as, create_organisation,
+                                                    create_user, db_session, text_of):
+    login_as("admin")
+    used, unused = create_organisation(), create_organisation()
+    create_user(organisation=used)
+    response = client.post(f"/admin/organisations/{used.id}/supprimer", follow_redirects=True)
+    assert "fusionnez-la plutôt" in text_of(response)
+    client.post(f"/admin/organisations/{unused.id}/supprimer")
+    db_session.expire_all()
+    assert db_session.get(Organisation, used.id) is not None
+    assert db_session.get(Organisation, unused.id) is None
+
+
+@pytest.fixture
+def restore_vocabulary_labels(app):
+    """``vocabulary_term`` is reference data, kept between tests: put the labels back."""
+    engine = app.extensions["kb.engine"]
+    with engine.connect() as connection:
+        saved = connection.execute(select(VocabularyTerm.__table__)).mappings().all()
+    yield
+    with engine.begin() as connection:
+        for row in saved:
+            connection.execute(VocabularyTerm.__table__.update().where(
+                (VocabularyTerm.vocabulary == row["vocabulary"])
+                & (VocabularyTerm.code == row["code"])).values(label=row["label"]))
+
+
+def test_vocabulary_labels_are_editable_and_codes_fixed(client, login_as, create_experience,
+                                                        db_session, outbox, text_of,
+                                                        restore_vocabulary_labels):
+    from kb.experiences.vocabularies import THEME
+
+    login_as("admin")
+    tagged = create_experience(themes=("ent",))
+    create_experience(themes=("formation",))
+    before = len(outbox())
+    labels = {f"theme-label_{code}": label for code, label in THEME.terms}
+    labels["theme-label_ent"] = "ENT et services numériques"
+    labels["theme-label_cuisine"] = "Un code inventé"
+    response = client.post("/admin/vocabulaires/theme", data=labels, follow_redirects=True)
+    assert "1 libellé(s) modifié(s) dans « Thème »." in text_of(response)
+    terms = {t.code: t.label for t in db_session.scalars(
+        select(VocabularyTerm).where(VocabularyTerm.vocabulary == "theme"))}
+    assert terms["ent"] == "ENT et services numériques" and "cuisine" not in terms
+    assert outbox()[before:] == [(tagged.id, "upsert")]
+    page = text_of(client.get(f"/experiences/{tagged.id}", follow_redirects=True))
+    assert "ENT et services numériques" in page
+    empty = client.post("/admin/vocabulaires/theme", data=labels | {"theme-label_ent": " "})
+    assert empty.status_code == 422
+    assert "Le libellé ne peut pas être vide." in text_of(empty)
+    assert client.post("/admin/vocabulaires/inconnu", data={}).status_code == 404
