@@ -8,6 +8,7 @@ person, no account.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -57,6 +58,7 @@ VOCABULARY_NOUNS = {
     "territory_types": "de type de territoire",
 }
 TITLE_MAX, SUMMARY_MAX, LINK_MAX, FUNDER_MAX = 200, 600, 500, 200
+COUNT_MAX, BUDGET_MAX = 2**31 - 1, 10**15  # what the database columns hold, with room to spare
 
 CSV_COLUMNS: tuple[str, ...] = (
     "id", "url", "title", "summary", "context", "actions", "results", "lessons",
@@ -308,12 +310,12 @@ class _Checker:
             return default
         return value
 
-    def count(self, name: str, message: str) -> int | None:
+    def count(self, name: str, message: str, maximum: int = COUNT_MAX) -> int | None:
         value = self.data.get(name)
         if value is None or value == "":
             return None
         number = _as_number(value)
-        if number is None or number < 0 or number != int(number):
+        if number is None or number < 0 or number != int(number) or number > maximum:
             self.fail(name, message)
             return None
         return int(number)
@@ -338,16 +340,18 @@ class _Checker:
 
 
 def _as_number(value) -> float | None:
+    """A finite number from a JSON number or a text (French spaces allowed), else ``None``."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
     if isinstance(value, str):
-        try:
-            return float(value.replace("\u202f", "").replace("\xa0", "").replace(" ", ""))
-        except ValueError:
-            return None
-    return None
+        value = value.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    if not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _territory_code(value) -> str | None:
@@ -369,10 +373,10 @@ def parse_timestamp(value: str) -> datetime | None:
     """An ISO 8601 timestamp (``…Z`` or with an offset) as a naive UTC datetime."""
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # OverflowError: year 1 with a positive offset…
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -432,7 +436,8 @@ def _read_project(check: _Checker) -> dict:
                                  "Le type d'évaluation « {value} » est inconnu.", "aucune"),
         "start": check.month("start", "La date de début"),
         "end": check.month("end", "La date de fin"),
-        "budget_eur": check.count("budget_eur", "Le budget doit être un nombre positif ou nul."),
+        "budget_eur": check.count("budget_eur", "Le budget doit être un nombre positif ou nul.",
+                                  BUDGET_MAX),
         "funders": _read_funders(check),
         "links": _read_links(check),
         "published_at": _read_published_at(check),
@@ -455,7 +460,10 @@ def _read_funders(check: _Checker) -> list[str]:
 def _read_links(check: _Checker) -> list[str]:
     links = check.strings("links")
     for link in links:
-        parts = urlsplit(link)
+        try:
+            parts = urlsplit(link)
+        except ValueError:  # « http://[::1 » and the like
+            parts = urlsplit("")
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             check.fail("links", f"Lien non http(s) : {link}")
         elif len(link) > LINK_MAX:
