@@ -5,6 +5,12 @@
 ``KB_SECRET_KEY``    session signing key; required when ``KB_ENV=production``. In development a
                      random key is made once and kept in ``instance/secret_key``.
 ``KB_ENV``           ``development`` (default), ``production`` or ``testing``.
+``KB_RATELIMIT_STORAGE_URI``  where sign-in failures are counted (default ``memory://``, one
+                     count per process; ``redis://host:6379`` to count across hosts).
+``KB_TRUSTED_PROXIES`` how many reverse proxies in front of the application set
+                     ``X-Forwarded-For``/``-Proto`` (default 0: the headers are ignored).
+``KB_DB_BUSY_TIMEOUT`` seconds a SQLite statement waits for another connection's lock before the
+                     request fails with a 503 page (default 5).
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ def _development_secret_key(instance_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _whole_number(value: str, name: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name} doit être un nombre entier positif ou nul.")
+    return int(value)
+
+
 class Config:
     """Environment-driven settings; ``Config()`` reads the environment when instantiated."""
 
@@ -41,6 +53,7 @@ class Config:
             "KB_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'kb.sqlite3'}"
         )
         self.INDEX_DIR = os.environ.get("KB_INDEX_DIR", str(BASE_DIR / "indexes"))
+        self.DB_BUSY_TIMEOUT = float(os.environ.get("KB_DB_BUSY_TIMEOUT", "5"))
         self.SECRET_KEY = self._secret_key()
         self.PRODUCTION = self.ENV_NAME == "production"
         self.TESTING = self.ENV_NAME == "testing"
@@ -52,6 +65,11 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
         self.RATELIMIT_STORAGE_URI = os.environ.get("KB_RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STRATEGY = "moving-window"  # "10 failures in any 15 minutes", exactly
+        self.RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a 429
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # a shared store down: count per process
+        self.TRUSTED_PROXIES = _whole_number(os.environ.get("KB_TRUSTED_PROXIES", "0"),
+                                             "KB_TRUSTED_PROXIES")
         self.SERVICE_NAME = "Base d'expériences du numérique éducatif"
         self.INDEX_APPLY_AFTER_COMMIT = True
         self.PER_PAGE = 20

@@ -24,6 +24,10 @@ NAMING_CONVENTION = {
 }
 
 
+#: The largest id a row can have (PostgreSQL ``integer``): a larger one cannot exist.
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -36,22 +40,32 @@ def import_models() -> None:
     from kb.territories import models as _territories  # noqa: F401
 
 
-def make_engine(url: str) -> Engine:
+#: How long a SQLite statement waits for a lock held by another connection before failing
+#: (seconds). Short, so that a locked database gives a 503 page quickly, not a hung worker.
+DEFAULT_BUSY_TIMEOUT = 5.0
+
+
+def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     """Create the engine with the settings each backend needs."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout: float):
+    def on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return on_connect
 
 
 def init_app(app: Flask) -> None:
@@ -60,12 +74,22 @@ def init_app(app: Flask) -> None:
         from pathlib import Path
 
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    engine = make_engine(url, float(app.config.get("DB_BUSY_TIMEOUT", DEFAULT_BUSY_TIMEOUT)))
     app.extensions["kb.engine"] = engine
     app.extensions["kb.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions.setdefault("kb.after_commit", [])
     app.after_request(_commit_after_request)
     app.teardown_appcontext(_close_session)
+
+
+def row_id(raw) -> int | None:
+    """A submitted id (``"42"``) as an ``int`` a query can take; ``None`` for anything else —
+    ``"²"`` passes ``str.isdigit`` but not ``int``, and a huge number overflows the column."""
+    text = str(raw if raw is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
 
 
 def get_engine() -> Engine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -55,14 +55,39 @@ def _handle_http(error: HTTPException):
 
 def _handle_database_down(error: OperationalError):
     log.error("database unavailable: %s", error)
+    _forget_database_state()
     return render_error(503)
 
 
+def _forget_database_state() -> None:
+    """After a database error the error page must not need the database: the session is rolled
+    back, and the page is rendered as for an anonymous visitor (loading the signed-in user would
+    query the database again)."""
+    _roll_back_request_session()
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
 def _handle_unexpected(error: Exception):
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, OperationalError):  # raised after the view, e.g. by the commit
+        return _handle_database_down(original)
     if isinstance(error, HTTPException):
         return _handle_http(error)
     log.exception("unexpected error", exc_info=error)
+    _roll_back_request_session()
     return render_error(500)
+
+
+def _roll_back_request_session() -> None:
+    """A failed statement leaves a PostgreSQL transaction aborted: roll it back so that the
+    error page, which reads the signed-in user, can still query (else a bare English 500)."""
+    db = g.get("kb_session")
+    if db is None:
+        return
+    try:
+        db.rollback()
+    except Exception:  # the database itself is gone: the page renders without it or not at all
+        log.exception("rollback before the error page failed")
 
 
 def init_app(app: Flask) -> None:
