@@ -49,6 +49,24 @@ def format_date(value: date | datetime | None) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def broader_place(filters: dict[str, tuple[str, ...]]) -> dict | None:
+    """For a search filtered on départements of one région that finds nothing, the same search
+    on the whole région: ``{"name": "Nouvelle-Aquitaine", "filters": {…}}``, else None."""
+    codes = filters.get("departement") or ()
+    if not codes or filters.get("region"):
+        return None
+    from kb.db import session
+    from kb.territories.lookup import get_territory
+
+    departements = [get_territory(session, f"D{code}") for code in codes]
+    regions = {d.region for d in departements if d is not None and d.region}
+    region = get_territory(session, f"R{regions.pop()}") if len(regions) == 1 else None
+    if region is None:
+        return None
+    return {"name": region.name,
+            "filters": {**filters, "departement": (), "region": (region.code[1:],)}}
+
+
 def init_app(app: Flask) -> None:
     html.init_app(app)
     app.jinja_env.filters.update(
@@ -62,6 +80,7 @@ def init_app(app: Flask) -> None:
         terms_of=terms_of,
         service_name=app.config.get("SERVICE_NAME", "Base d'expériences du numérique éducatif"),
         nbsp=Markup("&nbsp;"),
+        broader_place=broader_place,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,7 +6,7 @@ from flask import abort, render_template, request
 from sqlalchemy import func, select
 
 from kb.dashboard.territory_figures import territory_figures, territory_map
-from kb.db import session
+from kb.db import row_id, session
 from kb.experiences.access import published_query
 from kb.experiences.models import Experience
 from kb.territories.models import Territory
@@ -42,8 +42,7 @@ def parents(territory: Territory) -> list[Territory]:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return max(1, row_id(request.args.get("page")) or 1)
 
 
 @bp.route("/territoires/<code>")

@@ -111,10 +111,21 @@
   Combobox.prototype.onKey = function (event) {
     var open = !this.listbox.hidden;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (!open) { this.search(); return; }
       event.preventDefault();
+      if (!open) {
+        /* Down Arrow opens the list (Alt+Down without choosing), as in the ARIA pattern. */
+        if (this.options.length) {
+          this.setOpen(true);
+          if (!event.altKey) { this.highlight(event.key === "ArrowDown" ? 0 : this.options.length - 1); }
+        } else {
+          this.search();
+        }
+        return;
+      }
+      if (event.altKey && event.key === "ArrowUp") { this.close(); return; }
       var step = event.key === "ArrowDown" ? 1 : -1;
-      this.highlight((this.active + step + this.options.length) % this.options.length);
+      var start = this.active < 0 && step < 0 ? 0 : this.active;
+      this.highlight((start + step + this.options.length) % this.options.length);
     } else if (event.key === "Enter" && open && this.active >= 0) {
       event.preventDefault();
       this.choose(this.active);

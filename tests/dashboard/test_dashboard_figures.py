@@ -147,7 +147,7 @@ def test_write_ups_per_year_chart_and_table(client, corpus):
     years = Counter(row[7] for row in PUBLISHED)
     for year, n in years.items():
         assert f'<th scope="row">{year}</th><td><a href="/recherche?annee={year}">{n}</a>' in chart
-        assert f"<title>{year} : {n} fiche" in chart
+        assert f"<title>{year}\u00a0: {n} fiche" in chart  # non-breaking space before « : »
     assert "<svg" in chart
 
 

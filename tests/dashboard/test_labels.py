@@ -139,7 +139,7 @@ def test_only_analysts_see_the_label_buttons(
     assert "Labelliser" not in client.get(show_url(experience)).text
     sign_out()
     sign_in("analyste")
-    assert "Labelliser « Pratique à essaimer »" in client.get(show_url(experience)).text
+    assert "Labelliser «\u00a0Pratique à essaimer\u00a0»" in client.get(show_url(experience)).text
 
 
 def test_labelled_practice_lists_and_maps_the_territories_that_replicated_it(
