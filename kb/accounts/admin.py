@@ -30,7 +30,7 @@ from kb.accounts.operations import (
     set_account_active,
     update_organisation,
 )
-from kb.db import session
+from kb.db import row_id, session
 from kb.experiences.operations import ExperienceInvalid, update_term_labels
 from kb.experiences.terms import term_labels
 from kb.experiences.vocabularies import ALL_VOCABULARIES, BY_NAME
@@ -150,7 +150,8 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _organisation(raw) -> Organisation | None:
-    return session.get(Organisation, int(raw)) if str(raw or "").isdigit() else None
+    organisation_id = row_id(raw)
+    return session.get(Organisation, organisation_id) if organisation_id else None
 
 
 # --------------------------------------------------------------------------- organisations

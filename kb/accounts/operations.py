@@ -23,6 +23,7 @@ from kb.territories.models import Territory
 TERRITORY_ORGANISATION_KINDS = {
     "commune": "commune", "epci": "epci", "departement": "departement", "region": "region",
 }
+WEBSITE_MAX = 500  # the column's length
 _dummy_hash: str | None = None
 
 
@@ -281,6 +282,8 @@ def organisation_errors(data: dict) -> dict[str, str]:
     website = data.get("website") or ""
     if website and not website.lower().startswith(("http://", "https://")):
         errors["website"] = "L'adresse doit commencer par http:// ou https://."
+    elif len(website) > WEBSITE_MAX:
+        errors["website"] = f"L'adresse ne doit pas dépasser {WEBSITE_MAX} caractères."
     return errors
 
 

@@ -21,7 +21,8 @@ from kb.accounts.operations import (
     requested_organisation,
     update_profile,
 )
-from kb.db import session
+from kb.accounts.throttling import limit_sign_in, record_failure
+from kb.db import row_id, session
 from kb.experiences.access import published_query, visible_condition
 from kb.experiences.models import CoFiler, Experience
 
@@ -32,8 +33,10 @@ __all__ = ["admin_bp", "bp"]
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@limit_sign_in
 def login():
-    """Sign in with email and password; only approved, active accounts get in."""
+    """Sign in with email and password; only approved, active accounts get in. Ten failures
+    in 15 minutes for one account or from one address, and the next attempt gets 429."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or "/")
     form = LoginForm(next=request.args.get("next", ""))
@@ -42,6 +45,7 @@ def login():
     try:
         user = authenticate(form.email.data, form.password.data)
     except SignInRefused as refused:
+        record_failure(form.email.data)
         form.form_errors.append(str(refused))
         return _login_page(form, 422)
     sign_in(user)
@@ -157,8 +161,8 @@ def _registration_organisation(form: RegistrationForm) -> Organisation:
     if form.organisation_choice.data == "nouvelle":
         return requested_organisation(form.new_organisation_name.data,
                                       form.new_organisation_kind.data, form.territory())
-    raw = form.organisation_id.data or ""
-    organisation = session.get(Organisation, int(raw)) if raw.isdigit() else None
+    organisation_id = row_id(form.organisation_id.data)
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None:
         raise AccountInvalid({"organisation_id": "Choisissez votre organisation dans la liste."})
     return organisation
@@ -182,8 +186,7 @@ def organisation(organisation_id: int):
     condition = (Experience.organisation_id == org.id) & (Experience.state == "publiee")
     total = session.scalar(select(func.count(Experience.id)).where(condition))
     pages = max(1, -(-total // PER_PAGE))
-    raw = request.args.get("page", "1")
-    page = min(max(1, int(raw)) if raw.isdigit() else 1, pages)
+    page = min(max(1, row_id(request.args.get("page")) or 1), pages)
     experiences = session.scalars(
         published_query().where(Experience.organisation_id == org.id)
         .offset((page - 1) * PER_PAGE).limit(PER_PAGE)

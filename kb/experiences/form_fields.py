@@ -109,11 +109,11 @@ class WholeNumberField(StringField):
         cleaned = _SPACES.sub("", text.lower()).removesuffix("euros").removesuffix("€")
         if not cleaned:
             self.data = None
-        elif cleaned.isdigit():
+        elif cleaned.isdecimal():  # not isdigit: « ² » is a digit that int() refuses
             self.data = int(cleaned)
         else:
             self.data = None
-            message = ("Indiquez un nombre positif ou nul." if cleaned.lstrip("-").isdigit() else
+            message = ("Indiquez un nombre positif ou nul." if cleaned.lstrip("-").isdecimal() else
                        "Indiquez un nombre entier, sans virgule ni lettre (par exemple 85000).")
             raise ValueError(message)
 

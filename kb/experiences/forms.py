@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from kb.accounts.models import Organisation
-from kb.db import session
+from kb.db import row_id, session
 from kb.experiences.form_fields import (
     CheckboxesField,
     FrenchForm,
@@ -188,7 +188,7 @@ class ExperienceForm(FrenchForm):
         for entry in self.cofilers:
             raw = entry.form.organisation_id.data
             if raw:
-                rows.append({"organisation_id": int(raw) if str(raw).isdigit() else raw,
+                rows.append({"organisation_id": row_id(raw) or raw,
                              "role": entry.form.role.data or ""})
         return rows
 
@@ -224,7 +224,8 @@ class StaffNewExperienceForm(NewExperienceForm):
 
     def organisation(self) -> Organisation | None:
         raw = self.organisation_id.data or ""
-        return session.get(Organisation, int(raw)) if str(raw).isdigit() else None
+        organisation_id = row_id(raw)
+        return session.get(Organisation, organisation_id) if organisation_id else None
 
 
 class EditExperienceForm(ExperienceForm):
@@ -241,7 +242,7 @@ class EditExperienceForm(ExperienceForm):
 
 
 def _integer(value) -> int:
-    return int(value) if str(value or "").isdigit() else 0
+    return row_id(value) or 0
 
 
 class StateChangeForm(FrenchForm):

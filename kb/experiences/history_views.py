@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from kb.db import row_id
 from kb.experiences.access import can_edit, can_view_history, get_experience_or_404
 from kb.experiences.forms import RestoreForm
 from kb.experiences.history import ACTION_LABELS, FIELD_LABELS, compare, get_revision, revisions_of
@@ -21,8 +22,8 @@ def history(experience_id: int):
     if not can_view_history(experience):
         abort(403)
     revisions = revisions_of(experience.id)
-    comparison = _comparison(experience.id, request.args.get("de", type=int),
-                             request.args.get("a", type=int))
+    comparison = _comparison(experience.id, row_id(request.args.get("de")),
+                             row_id(request.args.get("a")))
     return render_template(
         "experiences/history.html", experience=experience, revisions=revisions,
         comparison=comparison, action_labels=ACTION_LABELS, field_labels=FIELD_LABELS,

@@ -35,7 +35,8 @@ LIST_FIELDS = frozenset({*VOCABULARY_FIELDS, "funders", "links", "cofilers"})
 COUNT_FIELDS = ("schools", "pupils", "teachers")
 TEXT_LABELS = {
     "context": "Le contexte", "actions": "La description de ce qui a été fait",
-    "results": "Les résultats", "lessons": "Les enseignements", "partners": "Les partenaires",
+    "results": "Le texte des résultats", "lessons": "Le texte des enseignements",
+    "partners": "La liste des partenaires",
 }
 
 
@@ -56,9 +57,10 @@ def _is_text(name: str) -> bool:
 
 
 def parse_month(value: str | None) -> date | None:
-    """``"2019-09"`` → ``date(2019, 9, 1)``; ``None`` for an empty or malformed value."""
+    """``"2019-09"`` → ``date(2019, 9, 1)``; ``None`` for an empty or malformed value (year
+    0000 included: no date has it)."""
     match = MONTH.fullmatch(value or "")
-    return date(int(match[1]), int(match[2]), 1) if match else None
+    return date(int(match[1]), int(match[2]), 1) if match and int(match[1]) >= 1 else None
 
 
 def experience_errors(data: dict) -> dict[str, str]:
@@ -142,7 +144,10 @@ def _check_links(data: dict):
     if len(links) > MAX_LINKS:
         yield "links", f"Indiquez au plus {MAX_LINKS} liens."
     for line, link in enumerate(links, start=1):
-        parts = urlsplit(link)
+        try:
+            parts = urlsplit(link)
+        except ValueError:  # « http://[::1 » and other unbalanced brackets
+            parts = urlsplit("")
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
             yield "links", (f"Ligne {line} : « {link[:80]} » n'est pas une adresse web ; chaque "
                             "lien doit commencer par http:// ou https://.")
