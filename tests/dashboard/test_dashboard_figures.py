@@ -239,7 +239,9 @@ def test_figures_come_from_a_few_aggregate_queries(app, client, corpus):
         assert client.get("/tableau-de-bord?theme=equipement").status_code == 200
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert len(statements) <= 25  # not one per département (101) or per write-up
+    # the index catching up on pending outbox rows is not part of the dashboard's figures
+    figures = [s for s in statements if "search_outbox" not in s]
+    assert len(figures) <= 25, figures  # not one per département (101) or per write-up
 
 
 def test_labelled_practices_are_marked_on_the_map(client, db_session, corpus):
