@@ -78,10 +78,35 @@ def make_app(database_url: str, index_dir: str, **overrides):
     return create_app(settings)
 
 
+def _forget_request_globals(_sender, **_extra) -> None:
+    """``db_session`` keeps one application context open for a whole test, so the test client's
+    requests share its ``g``: forget what a real request would not inherit (the user Flask-Login
+    cached, the vocabulary labels)."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    g.pop("kb_term_labels", None)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Argon2id with the cheapest parameters: the suite checks the logic, not the cost (which
+    stays the library's default in the application)."""
+    from argon2 import PasswordHasher
+
+    from kb.accounts import auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                        parallelism=1))
+
+
 @pytest.fixture
 def app(prepared_database, tmp_path):
     """An application on the session's database, with its own empty index directory."""
+    from flask import request_started
+
     application = make_app(prepared_database, str(tmp_path / "index"))
+    request_started.connect(_forget_request_globals, application)
     yield application
     _empty_mutable_tables(application)
     application.extensions["kb.engine"].dispose()
@@ -90,7 +115,10 @@ def app(prepared_database, tmp_path):
 @pytest.fixture
 def csrf_app(prepared_database, tmp_path):
     """Like ``app`` but with CSRF protection on, as in production."""
+    from flask import request_started
+
     application = make_app(prepared_database, str(tmp_path / "index"), WTF_CSRF_ENABLED=True)
+    request_started.connect(_forget_request_globals, application)
     yield application
     _empty_mutable_tables(application)
     application.extensions["kb.engine"].dispose()
@@ -218,3 +246,30 @@ def create_experience(db_session, create_organisation):
         return experience
 
     return factory
+
+
+@pytest.fixture
+def outbox(db_session):
+    """The search outbox as (experience id, operation) pairs, oldest first."""
+    from sqlalchemy import select
+
+    from kb.search.models import OutboxEntry
+
+    def read():
+        db_session.expire_all()
+        rows = db_session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))
+        return [(row.experience_id, row.operation) for row in rows]
+
+    return read
+
+
+@pytest.fixture
+def sync_index(app):
+    """Apply the outbox to the application's index now; returns the sync report."""
+    from kb.search.indexer import extension
+
+    def sync():
+        with app.app_context():
+            return extension(app).sync(wait=5.0)
+
+    return sync

@@ -61,17 +61,6 @@ class Audit:
         return "\n\n".join(parts)
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Cheapest Argon2id parameters for the demo and test accounts."""
-    from argon2 import PasswordHasher
-
-    from kb.accounts import auth
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                        parallelism=1))
-
-
 @pytest.fixture
 def demo(db_session, create_user):
     """The demo data set, plus what it lacks for some page states: a labelled practice, a

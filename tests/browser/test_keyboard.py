@@ -24,16 +24,6 @@ FOCUS_SHOWN = """() => {
 }"""
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from kb.accounts import auth
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                        parallelism=1))
-
-
 @pytest.fixture
 def watched(page: Page) -> list[str]:
     """Script errors and Content-Security-Policy violations seen by the page (a refused form's

@@ -21,18 +21,6 @@ from playwright.sync_api import Page, expect
 PASSWORD = "une phrase de passe assez longue"
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Cheapest Argon2id parameters for the test accounts (the logic is under test, not the
-    cost)."""
-    from argon2 import PasswordHasher
-
-    from kb.accounts import auth
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                        parallelism=1))
-
-
 @pytest.fixture
 def people(create_user, create_organisation):
     organisation = create_organisation(name="Ville de Guéret", territory_code="C23096")

@@ -78,16 +78,6 @@ def _hostile_module():
 hostile = _hostile_module()
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from kb.accounts import auth
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                        parallelism=1))
-
-
 @pytest.fixture
 def world(csrf_app, create_organisation, create_user, tmp_path):
     seeded = hostile.seed_through_forms(csrf_app, create_organisation, create_user)

@@ -6,23 +6,7 @@ from __future__ import annotations
 import html
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """``db_session`` keeps one application context open for the whole test, so requests share
-    its ``g``: forget, at each request, what Flask-Login and the vocabulary labels cache there,
-    as a real request (with its own context) would — several clients can then sign in."""
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("kb_term_labels", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def valid_data(**overrides) -> dict:
@@ -119,14 +103,3 @@ def _moderator(db_session, User):
     return user
 
 
-@pytest.fixture
-def outbox(db_session):
-    """The outbox as (experience id, operation) pairs, oldest first."""
-    from kb.search.models import OutboxEntry
-
-    def read():
-        db_session.expire_all()
-        rows = db_session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))
-        return [(row.experience_id, row.operation) for row in rows]
-
-    return read

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
+from flask import request_started
 from sqlalchemy import create_engine, text
 
-from tests.conftest import _empty_mutable_tables, make_app
+from tests.conftest import _empty_mutable_tables, _forget_request_globals, make_app
 
 BUSY_TIMEOUT = 0.5  # seconds: how long a request waits for a SQLite lock held elsewhere
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -30,23 +30,10 @@ def app(prepared_database, tmp_path):
     (``PROPAGATE_EXCEPTIONS`` off: an error in ``after_request`` gives an error page)."""
     application = make_app(prepared_database, str(tmp_path / "index"),
                            DB_BUSY_TIMEOUT=BUSY_TIMEOUT, PROPAGATE_EXCEPTIONS=False)
+    request_started.connect(_forget_request_globals, application)
     yield application
     _empty_mutable_tables(application)
     application.extensions["kb.engine"].dispose()
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """``db_session`` keeps an application context open, so requests would share its ``g``:
-    forget what Flask-Login cached there, as a real request would."""
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("kb_term_labels", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 def write_up_form(title: str = "Des tablettes dans les écoles de Guéret") -> dict:
@@ -67,18 +54,6 @@ def write_up_form(title: str = "Des tablettes dans les écoles de Guéret") -> d
         "contact_name": "Marie Durand", "contact_role": "Chargée de mission",
         "contact_email": "marie.durand@example.org",
     }
-
-
-@pytest.fixture
-def sync_index(app):
-    """Apply the outbox to the application's index now; returns the sync report."""
-    from kb.search.indexer import extension
-
-    def sync():
-        with app.app_context():
-            return extension(app).sync(wait=5.0)
-
-    return sync
 
 
 @pytest.fixture

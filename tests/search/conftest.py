@@ -38,18 +38,6 @@ def found_ids(search_api):
 
 
 @pytest.fixture
-def sync_index(app):
-    """Apply the outbox to the application's index now; returns the sync report."""
-    from kb.search.indexer import extension
-
-    def sync():
-        with app.app_context():
-            return extension(app).sync(wait=5.0)
-
-    return sync
-
-
-@pytest.fixture
 def change_experience(db_session):
     """``change_experience(experience, title=…)``: update columns directly and write the outbox
     row, as an operation would (committed without the request hooks)."""

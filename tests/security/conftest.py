@@ -13,7 +13,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from flask import g, request_started
 from sqlalchemy import select
 
 HERE = Path(__file__).parent
@@ -31,31 +30,6 @@ def load_module(name: str):
 @pytest.fixture(scope="session")
 def hostile():
     return load_module("hostile_content")
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Argon2id with the cheapest parameters: the logic is under test, not the cost."""
-    from argon2 import PasswordHasher
-
-    from kb.accounts import auth
-
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
-                                                        parallelism=1))
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """``db_session`` keeps one application context open, so requests share its ``g``: forget
-    the cached user and labels at each request, as a real request would."""
-
-    def forget(_sender, **_extra):
-        g.pop("_login_user", None)
-        g.pop("kb_term_labels", None)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 # --------------------------------------------------------------------------- routes

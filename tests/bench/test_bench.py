@@ -1,0 +1,112 @@
+"""The benchmark's inputs and its FTS5 baseline (nothing here is timed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.fts import Baseline, build, match_expression
+from bench.relevance import ndcg
+from bench.stats import percentile, summary
+from bench.workload import misspellings, read_judgements, read_searches
+from kb.demo.loader import read_demo_records
+from kb.search.schema import FACET_NAMES
+
+
+def test_query_list_has_200_realistic_searches_some_filtered():
+    searches = read_searches()
+    assert len(searches) >= 200
+    assert all(1 <= len(search.q.split()) <= 4 for search in searches)
+    filtered = [search for search in searches if search.filters]
+    assert len(filtered) >= 20
+    assert {name for search in filtered for name in search.filter_dict} <= set(FACET_NAMES)
+    assert len(misspellings(searches)) >= 30
+
+
+def test_judgements_name_published_demo_write_ups():
+    published = {f"{r.source.removeprefix('experiences_')[0]}{r.index}"
+                 for r in read_demo_records() if r.data.get("status") == "publiee"}
+    judged = read_judgements()
+    assert len(judged) >= 30
+    for item in judged:
+        assert item.grades and set(item.grades) <= published, item.q
+        assert set(item.grades.values()) <= {1, 2, 3}
+
+
+def test_ndcg_is_one_for_the_ideal_order_and_less_otherwise():
+    grades = {"a1": 3, "a2": 1}
+    assert ndcg(["a1", "a2"], grades) == 1
+    assert ndcg(["a2", "a1"], grades) < 1
+    assert ndcg(["b9"], grades) == 0
+
+
+def test_percentiles_are_nearest_rank():
+    values = [i / 1000 for i in range(1, 101)]
+    assert percentile(values, 0.95) == 0.095
+    assert summary(values)["p50_ms"] == 50
+
+
+def test_fts_match_expression_quotes_every_word():
+    assert match_expression('tablettes "école" AND') == '"tablettes" AND "école" AND "AND"'
+    assert match_expression("fibre wifi", any_word=True) == '"fibre" OR "wifi"'
+    assert match_expression("«»") is None
+
+
+@pytest.fixture
+def sqlite_path(app, backend):
+    if backend != "sqlite":
+        pytest.skip("the FTS5 baseline reads a SQLite database")
+    return app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+
+
+def test_baseline_folds_accents_and_counts_like_the_engine(
+        app, client, create_experience, sqlite_path, tmp_path):
+    from kb.search.indexer import extension
+
+    create_experience(title="Des tablettes à l'école", themes=("equipement",))
+    create_experience(title="Tablettes et ENT", themes=("ent", "equipement"))
+    create_experience(title="La fibre", themes=("connectivite",))
+    with app.app_context():
+        extension(app).sync(wait=5.0)
+    report = build(tmp_path / "fts.sqlite3", sqlite_path)
+    assert report["documents"] == 3
+    baseline = Baseline(tmp_path / "fts.sqlite3")
+    try:
+        assert baseline.plain("ecole", {})[0] == 1
+        result = baseline.operation("tablettes", {"theme": ("ent",)})
+        assert result["total"] == 1
+        response = client.get("/api/v1/experiences?q=tablettes&theme=ent")
+        engine = response.get_json()["facets"]["theme"]
+        engine_counts = {value["code"]: value["count"] for value in engine if value["count"]}
+        assert result["counts"]["theme"] == engine_counts
+    finally:
+        baseline.close()
+    json.dumps(report)
+
+
+def test_engine_measurements_run_on_a_tiny_corpus(
+        app, create_experience, sqlite_path, tmp_path):
+    """The benchmark's in-process steps, on three write-ups (nothing is timed here)."""
+    from bench import engine
+    from bench.workload import Search
+    from kb.search.indexer import extension
+
+    for title in ("Des tablettes à l'école", "Tablettes et ENT", "La fibre au collège"):
+        create_experience(title=title)
+    with app.app_context():
+        extension(app).sync(wait=5.0)
+    build(tmp_path / "fts.sqlite3", sqlite_path)
+    baseline = Baseline(tmp_path / "fts.sqlite3")
+    searches = [Search("tablettes"), Search("fibre", (("theme", ("equipement",)),)),
+                Search("ENT collège")]
+    try:
+        assert len(engine.time_operation(app, searches)) == 3
+        assert len(engine.time_client(app, "/recherche", searches)) == 3
+        stages = engine.compare_stages(app, searches, baseline)
+    finally:
+        baseline.close()
+    assert stages["facet_counts_agree"] == "3/3"
+    assert engine.time_suggestions(app, ["tablete"])["offered"] == 1
+    publish = engine.publish_delays(app, rounds=1)
+    assert publish["max_ms"] < 30_000
