@@ -37,8 +37,26 @@ test-sqlite: install
 test-postgres: install
 	$(BIN)/pytest --db=postgres -m "not browser"
 
+# PNGs of the main pages at 375 px and 1280 px wide, into docs/screenshots/ (needs Chromium).
+screenshots: install
+	$(BIN)/python tools/screenshots.py
+
 lint: install
 	$(BIN)/ruff check kb tests bench config.py
 
+bench: install
+	$(BIN)/python -m bench.run --n 10000 --out bench/results/n10000.json
+	$(BIN)/python -m bench.run --n 100000 --out bench/results/n100000.json
+
+bench-quick: install
+	$(BIN)/python -m bench.run --n 2000 --load-seconds 10
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
+
+# Reliability load test (docs/reliability.md): 20 users for 60 s against gunicorn (4 workers),
+# on SQLite then on a throwaway PostgreSQL cluster; loopback only. Not part of `make bench`.
+.PHONY: load
+load: install
+	$(BIN)/python bench/mixed_load.py --backend sqlite --output bench/results/load-sqlite.json
+	$(BIN)/python bench/mixed_load.py --backend postgres --output bench/results/load-postgres.json

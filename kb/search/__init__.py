@@ -4,6 +4,7 @@
 ``documents``                          write-up → index document
 ``store``/``sync``/``indexer``         index directory, outbox sync, rebuild, check, app hooks
 ``searchers``/``facets``               reused searchers, cached per-segment facet bitsets
+``matching``/``ranking``               matches as bitsets from posting lists, BM25F on candidates
 ``parsing``/``params``/``queries``     query text and URL parameters → results
 ``snippets``/``suggestions``           highlighted passages, did-you-mean, place detection
 ``comparables``                        comparable projects

@@ -96,6 +96,7 @@ class FacetView:
     live: int
     masks: dict[str, dict[str, int]]
     sort_keys: dict[str, list[int]]
+    key: tuple = ()  # segments, offsets and deletions: changes with every commit
     _orders: dict[str, list[int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -152,6 +153,7 @@ class FacetCache:
                 return view
         view = self._combine([(self._segment(leaf), leaf, offset) for leaf, offset in leaves],
                              reader.doc_count_all())
+        view.key = key
         with self._lock:
             self._views[key] = view
             while len(self._views) > self.max_views:

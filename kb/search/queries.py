@@ -1,15 +1,19 @@
 """The search operation behind ``/recherche`` and ``/api/v1/experiences``.
 
-1. The query text becomes a Whoosh query (:mod:`kb.search.parsing`); its matches become a
-   bitset, intersected with the facet selections (OR within a facet, AND across facets).
+1. The query text is parsed (:mod:`kb.search.parsing`); its matches are a bitset computed from
+   the posting lists (:mod:`kb.search.matching`), intersected with the facet selections (OR
+   within a facet, AND across facets).
 2. Each facet is counted on the matches filtered by the *other* facets, so that ticking a theme
    does not zero the other themes.
-3. The page is ranked by BM25F (``pertinence``), or read from the cached sort order (``date``,
-   ``budget``), and its write-ups are loaded from the database in that order: a stale index
-   entry (a write-up unpublished a moment ago) is simply skipped.
+3. The page is ranked by BM25F (``pertinence``, scoring a bounded set of candidates:
+   :mod:`kb.search.ranking`), or read from the cached sort order (``date``, ``budget``), and
+   its write-ups are loaded from the database in that order: a stale index entry (a write-up
+   unpublished a moment ago) is simply skipped.
 4. Snippets, a spelling suggestion and a place filter are added.
 
-When the index cannot be read, a degraded listing comes from the database instead.
+Steps 1–3 (ids, total, counts, suggestion) are cached per result page, keyed by the index's
+state: a commit or a rebuild changes the key. When the index cannot be read, a degraded listing
+comes from the database instead.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from kb.db import session
 from kb.experiences.access import published_query
 from kb.experiences.models import Experience, ExperienceTerm
 from kb.experiences.vocabularies import BY_NAME
-from kb.search.facets import MaskFilter, mask_from_docnums
+from kb.search.facets import MaskFilter
 from kb.search.indexer import extension
 from kb.search.labels import facet_label
 from kb.search.params import SearchParams, typeset
 from kb.search.parsing import ParsedQuery, parse_query
+from kb.search.ranking import ranked_page
 from kb.search.schema import FACETS
 from kb.search.snippets import make_snippet
 from kb.search.store import IndexUnavailable
@@ -129,39 +134,48 @@ def search_index(service, parsed: ParsedQuery, params: SearchParams) -> IndexHit
 
 def _search_index(service, parsed: ParsedQuery, params: SearchParams) -> IndexHits:
     with service.view() as view:
-        searcher, facets = view.searcher, view.facets
-        query = parsed.to_query()
-        matches, relaxed = _matches(searcher, facets, parsed, query)
-        if relaxed:
-            query = parsed.to_query(relaxed=True)
-        selections = {
-            name: facets.selection(name, codes) for name, codes in params.filters.items()
-        }
-        selected = _intersect(matches, selections.values())
-        counts = {facet.name: facets.counts(facet.name, _others(matches, selections, facet.name))
-                  for facet in FACETS}
-        total = selected.bit_count()
-        pages = max(1, math.ceil(total / params.per_page))
-        page = min(params.page, pages)
-        offset = (page - 1) * params.per_page
-        docnums = _page_docnums(searcher, facets, query, selected, params, offset)
-        ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums]
-        suggestion = None
-        if query is not None and parsed.plain_words():
-            suggestion = spelling_suggestion(searcher, parsed, total, facets)
-        return IndexHits(ids, total, page, pages, counts, relaxed, suggestion)
+        key = (view.generation, view.facets.key, parsed.text, tuple(params.filters.items()),
+               params.sort, params.page, params.per_page)
+        hits = service.result_pages.get(key)
+        if hits is None:
+            hits = index_hits(view, parsed, params)
+            service.result_pages.put(key, hits)
+        return hits
 
 
-def _matches(searcher, facets, parsed: ParsedQuery, query) -> tuple[int, bool]:
+def index_hits(view, parsed: ParsedQuery, params: SearchParams) -> IndexHits:
+    """Matches, facet counts, total and the ids of the page asked for, from one index view."""
+    searcher, facets = view.searcher, view.facets
+    matches, relaxed = match_documents(view, parsed)
+    selections = {name: facets.selection(name, codes) for name, codes in params.filters.items()}
+    selected = _intersect(matches, selections.values())
+    counts = facet_counts(facets, matches, selections)
+    total = selected.bit_count()
+    pages = max(1, math.ceil(total / params.per_page))
+    page = min(params.page, pages)
+    offset = (page - 1) * params.per_page
+    query = parsed.to_query(relaxed=relaxed)
+    docnums = rank_page(view, parsed, query, selected, params, offset)
+    ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums]
+    suggestion = None
+    if query is not None and parsed.plain_words():
+        suggestion = spelling_suggestion(view, parsed, total)
+    return IndexHits(ids, total, page, pages, counts, relaxed, suggestion)
+
+
+def match_documents(view, parsed: ParsedQuery) -> tuple[int, bool]:
     """Bitset of the documents matching the query; every word required, or — when that finds
-    nothing — any of them."""
-    if query is None:
-        return facets.live, False
-    matches = mask_from_docnums(searcher.docs_for_query(query), facets.size) & facets.live
+    nothing — any of them (``True``: relaxed)."""
+    matches = view.matches.query(parsed)
     if matches or not parsed.can_relax:
         return matches, False
-    relaxed = parsed.to_query(relaxed=True)
-    return mask_from_docnums(searcher.docs_for_query(relaxed), facets.size) & facets.live, True
+    return view.matches.query(parsed, relaxed=True), True
+
+
+def facet_counts(facets, matches: int, selections: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Each facet counted on the matches filtered by the *other* facets' selections."""
+    return {facet.name: facets.counts(facet.name, _others(matches, selections, facet.name))
+            for facet in FACETS}
 
 
 def _others(matches: int, selections: dict[str, int], name: str) -> int:
@@ -175,13 +189,14 @@ def _intersect(mask: int, others) -> int:
     return mask
 
 
-def _page_docnums(searcher, facets, query, selected: int, params, offset: int) -> list[int]:
+def rank_page(view, parsed: ParsedQuery, query, selected: int, params, offset: int) -> list[int]:
+    """Document numbers of the page: by BM25F (``pertinence``) or by the cached order."""
     if not selected:
         return []
     limit = params.per_page
     if params.sort == "pertinence" and query is not None:
-        results = searcher.search(query, filter=MaskFilter(selected), limit=offset + limit)
-        return [docnum for _score, docnum in results.top_n][offset:offset + limit]
+        return ranked_page(view.searcher, view.matches, parsed, query, selected, offset, limit)
+    facets = view.facets
     order = facets.order("budget" if params.sort == "budget" else "published")
     allowed = MaskFilter(selected)
     page: list[int] = []

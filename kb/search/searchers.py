@@ -15,27 +15,40 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from kb.search.facets import FacetCache, FacetView
+from kb.search.matching import LruCache, MatchMasks
 from kb.search.store import IndexStore, IndexUnavailable
 
 MISSING_MESSAGE = "L'index de recherche n'a pas encore été construit."
+#: Bitsets kept in memory: of terms per segment (the words searched lately), and of phrase
+#: and prefix queries. At 100,000 documents a bitset is at most 12.5 kB.
+TERM_CACHE_SIZE = 16384
+QUERY_CACHE_SIZE = 256
+#: Result pages (ids, total, facet counts) of recent searches, keyed by query, filters, sort,
+#: page and index state: a commit or a swap changes the key, so a page is never stale.
+RESULT_CACHE_SIZE = 512
 
 
 @dataclass
 class IndexView:
-    """What a search reads: a searcher, its facet columns, and which generation they are of."""
+    """What a search reads: a searcher, its facet columns, the bitsets of matching documents,
+    and which generation they are of."""
 
     searcher: object
     facets: FacetView
+    matches: MatchMasks
     generation: str
 
 
 class SearchService:
-    """One per application: the index store, the searcher pool and the facet cache."""
+    """One per application: the index store, the searcher pool, the facet and term caches."""
 
     def __init__(self, store: IndexStore, pool_size: int = 4) -> None:
         self.store = store
         self.pool_size = pool_size
         self.facet_cache = FacetCache()
+        self.term_masks = LruCache(TERM_CACHE_SIZE)
+        self.query_masks = LruCache(QUERY_CACHE_SIZE)
+        self.result_pages = LruCache(RESULT_CACHE_SIZE)  # see kb.search.queries
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._index = None
@@ -46,7 +59,9 @@ class SearchService:
         """Check a fresh searcher out of the pool for the duration of a search."""
         searcher, generation = self._checkout()
         try:
-            yield IndexView(searcher, self.facet_cache.view(searcher.reader()), generation)
+            facets = self.facet_cache.view(searcher.reader())
+            matches = MatchMasks(searcher, facets, self.term_masks, self.query_masks)
+            yield IndexView(searcher, facets, matches, generation)
         finally:
             self._checkin(searcher, generation)
 
@@ -91,6 +106,7 @@ class SearchService:
         with self._lock:
             self._close_idle()
             self._index, self._generation = None, None
+        self.result_pages.clear()
 
 
 def _refreshed(index, searcher):

@@ -19,7 +19,9 @@ from kb.search.analysis import FRENCH, fold, normalize_text
 from kb.search.documents import markdown_words
 
 SNIPPET_CHARS = 240
-WINDOW_BEFORE, WINDOW_AFTER = 300, 700  # chars analysed around the first likely match
+WINDOW_BEFORE, WINDOW_AFTER = 150, 450  # chars analysed around the first likely match
+#: Lower-case, accent-free, one character for one (so that offsets stay those of the text).
+_FOLD_TABLE = {code: ord(fold(chr(code))[:1] or " ") for code in range(0xC0, 0x250)}
 
 
 class MarkFormatter(Formatter):
@@ -71,7 +73,7 @@ def _window(text: str, terms: frozenset[str]) -> str | None:
     """The part of ``text`` around the first place a term (a stem: a prefix of the folded
     word, as a rule) seems to occur; ``None`` if none does. Analysing a whole long text for
     every result would cost more than the search itself."""
-    folded = fold(text)
+    folded = text.lower().translate(_FOLD_TABLE)
     found = [index for index in (folded.find(term) for term in terms) if index >= 0]
     if not found:
         return None

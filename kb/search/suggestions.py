@@ -4,7 +4,10 @@ Spelling corrections come from the small ``spelling`` field (the words of titles
 place names, accents kept), never from the whole text: looking words up there stays fast at any
 index size. A word is only corrected when it appears in none of the exact fields, and the
 correction is offered when it is a pure spelling variant (one edit, same stem: *tablete* →
-*tablette*) or when the corrected query finds more write-ups.
+*tablette*) or when the corrected query finds more write-ups. Candidates come from the field's
+lexicon, kept in memory grouped by first two letters: one edit away (generated edits looked
+up), or — only when the query finds few write-ups — two edits away among the words sharing the
+first two letters.
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from sqlalchemy import case, select
 
 from kb.search.analysis import fold as fold_word
 from kb.search.analysis import stem_word
-from kb.search.facets import mask_from_docnums
 from kb.search.params import typeset
 from kb.search.parsing import Clause, ParsedQuery, parse_query
 from kb.territories.lookup import fold as fold_name
 from kb.territories.lookup import territory_label, territory_to_json
 from kb.territories.models import Territory
 
-FEW_RESULTS = 5
+FEW_RESULTS = 5  # two-edit corrections only below this many results
+LETTERS = "abcdefghijklmnopqrstuvwxyzàâäçéèêëîïôöùûüÿœæ"
 EXACT_LEXICONS = ("title_exact", "summary_exact", "places")
 MAX_PLACE_WORDS = 4
 COMMUNE_MIN_POPULATION = 5_000  # smaller communes only when the name is capitalised
@@ -32,12 +35,12 @@ _KIND_RANK = {"region": 0, "departement": 1, "commune": 2}
 # --------------------------------------------------------------------------- spelling
 
 
-def spelling_suggestion(searcher, parsed: ParsedQuery, total: int, facets) -> str | None:
+def spelling_suggestion(view, parsed: ParsedQuery, total: int) -> str | None:
     """A corrected query text, or ``None``."""
-    reader = searcher.reader()
+    reader = view.searcher.reader()
     corrections = {}
     for clause in parsed.plain_words():
-        correction = _correct(reader, clause)
+        correction = _correct(reader, view.matches, clause, total)
         if correction:
             corrections[clause.text] = correction
     if not corrections:
@@ -45,21 +48,26 @@ def spelling_suggestion(searcher, parsed: ParsedQuery, total: int, facets) -> st
     corrected = _replace_words(parsed.text, corrections)
     if all(_same_stem(word, fix) for word, fix in corrections.items()):
         return corrected
-    query = parse_query(corrected).to_query()
-    if query is None:
+    reparsed = parse_query(corrected)
+    if reparsed.is_empty:
         return None
-    found = (mask_from_docnums(searcher.docs_for_query(query), facets.size) & facets.live)
-    return corrected if found.bit_count() > total else None
+    return corrected if view.matches.query(reparsed).bit_count() > total else None
 
 
-def _correct(reader, clause: Clause) -> str | None:
+def _correct(reader, matches, clause: Clause, total: int) -> str | None:
+    """The likeliest correction of an unknown word: one edit away, or — when the query finds
+    few write-ups — two."""
     folded = clause.exact[0]
     if len(folded) < 4 or not folded.isalpha() or _known(reader, clause):
         return None
     word = clause.text.lower()
-    for distance in (1, 2):
-        candidates = [c for c in _terms_within(reader, word, distance)
-                      if not _inflection(fold_word(c), folded)]
+    lexicon = matches.lexicon("spelling")
+    for distance in (1, 2) if total < FEW_RESULTS else (1,):
+        if distance == 1:
+            near = {edit for edit in _edits1(word) if edit in lexicon.get(edit[:2], ())}
+        else:
+            near = {c for c in lexicon.get(word[:2], ()) if _within_two(word, c)}
+        candidates = [c for c in near if not _inflection(fold_word(c), folded)]
         if candidates:
             return max(candidates, key=lambda c: (reader.doc_frequency("spelling", c), c))
     return None
@@ -77,14 +85,35 @@ def _known(reader, clause: Clause) -> bool:
     return ("spelling", clause.text.lower()) in reader
 
 
-def _terms_within(reader, word: str, distance: int) -> set[str]:
-    """Words of the spelling field within ``distance`` edits (same first letter), from each
-    segment's term automaton."""
-    words: set[str] = set()
-    for leaf, _offset in reader.leaf_readers():
-        if leaf.doc_count_all():
-            words.update(leaf.terms_within("spelling", word, distance, prefix=1))
-    return words
+def _within_two(word: str, candidate: str) -> bool:
+    """At most two edits apart (insertions, deletions, substitutions, adjacent swaps)."""
+    if abs(len(word) - len(candidate)) > 2:
+        return False
+    before, previous = None, list(range(len(candidate) + 1))
+    for i, char in enumerate(word, 1):
+        current = [i]
+        for j, other in enumerate(candidate, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            if before and i > 1 and j > 1 and char == candidate[j - 2] and word[i - 2] == other:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        if min(current) > 2:
+            return False
+        before, previous = previous, current
+    return previous[-1] <= 2
+
+
+def _edits1(word: str) -> set[str]:
+    """Strings one deletion, transposition, replacement or insertion away, first letter
+    kept."""
+    first, rest = word[:1], word[1:]
+    splits = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+    edits |= {a + c + b for a, b in splits for c in LETTERS}
+    edits.discard(rest)
+    return {first + edit for edit in edits}
 
 
 def _same_stem(word: str, correction: str) -> bool:

@@ -25,7 +25,7 @@ from kb.search.documents import (
     published_id_batches,
 )
 from kb.search.models import OutboxEntry
-from kb.search.schema import SCHEMA_VERSION
+from kb.search.schema import SCHEMA_VERSION, index_writer
 from kb.search.store import MAX_GAPS, Cursor, IndexStore, IndexUnavailable
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ def apply_outbox(
         generation = _usable_generation(store)
         if generation is not None and not pending_rows(session, store.read_cursor(generation), 1):
             return SyncReport(generation=generation)
+        if generation is None:
+            _check_buildable(session, auto_build_limit)  # else searches would queue for the lock
         session.rollback()
         with store.write_lock(wait) as locked:
             if not locked:
@@ -122,7 +124,9 @@ def _apply_locked(store: IndexStore, session: Session, auto_build_limit: int) ->
     return report
 
 
-def _build_missing(store: IndexStore, session: Session, limit: int) -> str:
+def _check_buildable(session: Session, limit: int) -> int:
+    """The number of published write-ups, if at most ``limit`` (an index that small is built
+    on the spot); else :class:`IndexUnavailable`."""
     published = session.scalar(
         select(func.count()).select_from(Experience).where(Experience.state == "publiee")
     )
@@ -130,6 +134,11 @@ def _build_missing(store: IndexStore, session: Session, limit: int) -> str:
         raise IndexUnavailable(
             "missing", "L'index de recherche est absent : lancez « kb index rebuild »."
         )
+    return published
+
+
+def _build_missing(store: IndexStore, session: Session, limit: int) -> str:
+    published = _check_buildable(session, limit)
     generation, _count = build_generation(store, session)
     store.swap(generation)
     store.remove_old_generations(keep=1)
@@ -142,7 +151,7 @@ def apply_ids(index, session: Session, ids: set[int]) -> tuple[int, int]:
     experiences = {e.id: e for e in load_experiences(session, ids)}
     names = PlaceNames(session)
     indexed = removed = 0
-    writer = index.writer(timeout=30.0)
+    writer = index_writer(index, timeout=30.0)
     try:
         for experience_id in sorted(ids):
             experience = experiences.get(experience_id)
@@ -191,7 +200,7 @@ def _fill(index, session: Session, procs: int) -> int:
     options = {"limitmb": 256}
     if procs > 1:
         options.update(procs=procs, multisegment=True)
-    writer = index.writer(**options)
+    writer = index_writer(index, **options)
     count = 0
     try:
         for batch in published_id_batches(session):
@@ -252,8 +261,7 @@ def index_status(store: IndexStore, make_session: sessionmaker) -> dict:
             raise IndexUnavailable("missing", "L'index de recherche n'a pas encore été construit.")
         index = store.open_index(generation)
         cursor = store.read_cursor(generation)
-        with index.reader() as reader:
-            documents = reader.doc_count()
+        documents = _document_count(index)
     except IndexUnavailable as error:
         report.update(status=error.status, message=error.message)
         with make_session() as session:
@@ -266,6 +274,14 @@ def index_status(store: IndexStore, make_session: sessionmaker) -> dict:
         lag=lag, pending_gaps=len(cursor.live_gaps()), updated_at=cursor.updated_at,
     )
     return report
+
+
+def _document_count(index) -> int:
+    try:
+        with index.reader() as reader:
+            return reader.doc_count()
+    except Exception as error:  # damaged segment files: Whoosh raises many kinds
+        raise IndexUnavailable("error", f"Index illisible ({type(error).__name__}).") from error
 
 
 @dataclass

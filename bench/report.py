@@ -1,0 +1,62 @@
+"""The Markdown table of a results file: ``python -m bench.report bench/results/n10000.json``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def _ms(figure: dict) -> str:
+    return f"{figure['p50_ms']} / {figure['p95_ms']} / {figure['max_ms']}"
+
+
+def markdown(results: dict) -> str:
+    stages, ratios = results["stages"], results["ratios"]
+    rows = [
+        ("Rebuild", f"{results['rebuild']['documents']} docs in {results['rebuild']['seconds']} s "
+                    f"= {results['rebuild']['docs_per_s']} docs/s ({results['rebuild']['procs']} "
+                    f"procs)", f"FTS5 build {results['fts_build']['docs_per_s']:.0f} docs/s"),
+        ("(a) search operation p50/p95/max ms", _ms(results["operation"]),
+         f"FTS5 {_ms(results['fts_operation'])} (ratio p95 {ratios['operation_p95']})"),
+        ("(a') search operation, term bitsets cached", _ms(results["operation_warm"]),
+         "same queries again, result pages not cached"),
+        ("(b) /recherche page p50/p95/max ms", _ms(results["page"]),
+         f"cached pages {_ms(results['page_cached'])}"),
+        ("(c) API p50/p95/max ms", _ms(results["api"]), ""),
+        ("Plain query (total + top 20)", _ms(stages["plain"]),
+         f"FTS5 {_ms(stages['fts_plain'])} (ratio p95 {ratios['plain_p95']})"),
+        ("All facet counts on the matches", _ms(stages["facets"]),
+         f"FTS5 GROUP BY {_ms(stages['fts_facets'])} (ratio p95 {ratios['facets_p95']}; "
+         f"counts agree {stages['facet_counts_agree']})"),
+        ("Spelling suggestion", _ms(results["suggestion"]),
+         f"{results['suggestion']['offered']} offered / {results['suggestion']['count']}"),
+        ("First search after start (ms)", str(results["first_search_ms"]), ""),
+        ("Publish-to-searchable p50/max ms",
+         f"{results['publish']['p50_ms']} / {results['publish']['max_ms']}",
+         f"segments {results['publish']['before']['segments']} → "
+         f"{results['publish']['after']['segments']}"),
+    ]
+    if "load" in results:
+        load = results["load"]
+        rows.append(("Load: gunicorn", f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} / "
+                     f"p95 {load['p95_ms']} ms", f"{load['workers']} workers, {load['clients']} "
+                     f"clients, {load['seconds']} s, {load['errors']} errors"))
+        rows.append(("Worker peak RSS", f"{load['worker_peak_rss_mb']} MB", ""))
+    if "relevance" in results:
+        rel = results["relevance"]
+        rows.append(("nDCG@10 (demo, judged)", f"engine {rel['engine_ndcg10']}",
+                     f"FTS5 {rel['fts5_ndcg10']} ({rel['queries']} queries)"))
+    lines = [f"N = {results['n']} (seed {results['seed']}), {results['date']}, "
+             f"{results['machine']['cpus']} CPU {results['machine']['cpu_model']}, "
+             f"load average {results['machine']['load_average']}",
+             "", "| Figure | Engine | Baseline / note |", "| --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    lines += ["", "| Target | Value | Bound | Met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {name} | {t['value']} | {t['target']} | {'yes' if t['met'] else 'no'} |"
+              for name, t in results["targets"].items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))

@@ -1,0 +1,227 @@
+"""``make bench`` / ``make bench-quick``: measure the search engine on N synthetic write-ups,
+side by side with SQLite FTS5 on the same corpus, and write the results as JSON.
+
+    python -m bench.run --n 10000 [--seed 1] [--procs 2] [--load-seconds 30] [--out FILE]
+
+Everything lives under ``bench/work/`` (git-ignored): ``nN/`` holds the corpus's database,
+Whoosh index and FTS5 file; ``demo/`` the 66 demo write-ups the relevance judgements are about.
+The results go to ``bench/results/latest.json`` (and ``--out``); ``python -m bench.report FILE``
+prints them as the Markdown table of ``docs/performance.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from bench import corpus, engine, fts, load, relevance
+from bench.stats import ratio, summary
+from bench.workload import read_judgements, read_searches
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(), "cpu_model": model, "platform": platform.platform(),
+        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+        "whoosh": version("whoosh-reloaded"), "load_average": os.getloadavg(),
+    }
+
+
+def make_app(directory: Path):
+    """The application on this run's database and index (the environment is read here)."""
+    from kb import create_app
+
+    os.environ.update(corpus.environment(directory))
+    return create_app()
+
+
+def rebuild(app, procs: int) -> dict:
+    from kb.search.indexer import extension
+    from kb.search.sync import rebuild_index
+
+    with app.app_context():
+        ext = extension(app)
+        report = rebuild_index(ext.store, ext.make_session, procs=procs)
+    seconds = report["seconds"]
+    return {"documents": report["documents"], "seconds": round(seconds, 1), "procs": procs,
+            "docs_per_s": round(report["documents"] / seconds, 1)}
+
+
+def measure_relevance() -> dict:
+    log("relevance: demo write-ups, index, FTS5, judged queries")
+    directory = corpus.fresh_directory("demo")
+    corpus.load_demo(directory)
+    app = make_app(directory)
+    rebuild(app, procs=1)
+    fts.build(directory / "fts.sqlite3", directory / "kb.sqlite3")
+    baseline = fts.Baseline(directory / "fts.sqlite3")
+    try:
+        return relevance.evaluate(app, baseline, read_judgements())
+    finally:
+        baseline.close()
+        app.extensions["kb.engine"].dispose()
+
+
+def measure_corpus(args, results: dict) -> None:
+    directory = corpus.fresh_directory(f"n{args.n}")
+    log(f"corpus: kb init, kb demo --synthetic {args.n} --seed {args.seed}")
+    results["generate"] = corpus.generate(directory, args.n, args.seed)
+    app = make_app(directory)
+    log(f"rebuild with {args.procs} process(es)")
+    results["rebuild"] = rebuild(app, args.procs)
+    results["index_bytes"] = sum(
+        f.stat().st_size for f in (directory / "index").rglob("*") if f.is_file())
+    log("FTS5 baseline build")
+    results["fts_build"] = fts.build(directory / "fts.sqlite3", directory / "kb.sqlite3")
+    searches = read_searches()
+    baseline = fts.Baseline(directory / "fts.sqlite3")
+    try:
+        measure_latencies(app, searches, baseline, results)
+    finally:
+        baseline.close()
+    log("publish-to-searchable")
+    results["publish"] = engine.publish_delays(app)
+    app.extensions["kb.engine"].dispose()
+    if args.load_seconds > 0:
+        log(f"load: gunicorn {args.workers} workers, {args.clients} clients, "
+            f"{args.load_seconds:.0f} s")
+        results["load"] = load.run_load(directory, searches, workers=args.workers,
+                                        clients=args.clients, seconds=args.load_seconds)
+
+
+def measure_latencies(app, searches, baseline, results: dict) -> None:
+    log(f"{len(searches)} queries: first search, operation, page, API, operation again")
+    started = time.perf_counter()
+    engine.search_operation(app, searches[0])
+    results["first_search_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    engine.clear_result_pages(app)
+    results["operation"] = summary(engine.time_operation(app, searches))
+    engine.clear_result_pages(app)
+    results["page"] = summary(engine.time_client(app, "/recherche", searches))
+    engine.clear_result_pages(app)
+    results["api"] = summary(engine.time_client(app, "/api/v1/experiences", searches))
+    results["page_cached"] = summary(engine.time_client(app, "/recherche", searches))
+    engine.clear_result_pages(app)
+    results["operation_warm"] = summary(engine.time_operation(app, searches))
+    log("FTS5: the same queries, filters and counts")
+    results["fts_operation"] = summary(
+        [_timed(lambda s=s: baseline.operation(s.q, s.filter_dict)) for s in searches])
+    engine.clear_result_pages(app)
+    results["stages"] = engine.compare_stages(app, searches, baseline)
+    results["suggestion"] = engine.time_suggestions(app, _typos(searches))
+
+
+def _timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def _typos(searches):
+    from bench.workload import misspellings
+
+    return misspellings(searches)
+
+
+TARGETS_100K = {"operation_p95_ms": 250, "page_p95_ms": 400}
+TARGETS_10K = {"operation_p95_ms": 40, "page_p95_ms": 80}
+
+
+def targets(results: dict) -> dict:
+    """Each target of issue 7: its bound, the measured value, met or not."""
+    bounds = TARGETS_100K if results["n"] >= 100_000 else TARGETS_10K
+    stages = results["stages"]
+    rows = {
+        "operation_p95_ms": (results["operation"]["p95_ms"], bounds["operation_p95_ms"], "<="),
+        "page_p95_ms": (results["page"]["p95_ms"], bounds["page_p95_ms"], "<="),
+        "plain_vs_fts5_p95": (ratio(stages["plain"], stages["fts_plain"]), 5.0, "<="),
+        "facets_vs_fts5_p95": (ratio(stages["facets"], stages["fts_facets"]), 1.0, "<="),
+        "suggestion_p95_ms": (results["suggestion"]["p95_ms"], 50, "<="),
+        "rebuild_docs_per_s": (results["rebuild"]["docs_per_s"], 300, ">="),
+        "publish_max_s": (results["publish"]["max_ms"] / 1000, 1.0, "<="),
+    }
+    if "load" in results:
+        rows["worker_peak_rss_mb"] = (results["load"]["worker_peak_rss_mb"], 600, "<=")
+    if "relevance" in results:
+        rel = results["relevance"]
+        rows["ndcg10_engine_minus_fts5"] = (
+            round(rel["engine_ndcg10"] - rel["fts5_ndcg10"], 3), 0.0, ">")
+    checks = {"<=": lambda v, b: v <= b, ">=": lambda v, b: v >= b, ">": lambda v, b: v > b}
+    return {name: {"value": value, "target": f"{op} {bound}",
+                   "met": value is not None and checks[op](value, bound)}
+            for name, (value, bound, op) in rows.items()}
+
+
+def ratios(results: dict) -> dict:
+    stages = results["stages"]
+    return {
+        "plain_p95": ratio(stages["plain"], stages["fts_plain"]),
+        "plain_p50": ratio(stages["plain"], stages["fts_plain"], "p50_ms"),
+        "facets_p95": ratio(stages["facets"], stages["fts_facets"]),
+        "facets_p50": ratio(stages["facets"], stages["fts_facets"], "p50_ms"),
+        "operation_p95": ratio(results["operation"], results["fts_operation"]),
+        "operation_p50": ratio(results["operation"], results["fts_operation"], "p50_ms"),
+        "rebuild_docs_per_s": round(results["rebuild"]["docs_per_s"]
+                                    / results["fts_build"]["docs_per_s"], 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--load-seconds", type=float, default=30.0)
+    parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results: dict = {"n": args.n, "seed": args.seed, "date": datetime.now(UTC).isoformat(
+        timespec="seconds"), "machine": machine()}
+    if not args.skip_relevance:
+        results["relevance"] = measure_relevance()
+    measure_corpus(args, results)
+    results["ratios"] = ratios(results)
+    results["targets"] = targets(results)
+    results["machine"]["load_average_after"] = os.getloadavg()
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    write(results, args.out)
+    return results
+
+
+def write(results: dict, out: Path | None) -> None:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
+    for path in filter(None, (RESULTS_DIR / "latest.json", out)):
+        path.write_text(text, encoding="utf-8")
+        log(f"results written to {path}")
+    from bench.report import markdown
+
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

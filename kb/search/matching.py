@@ -1,0 +1,178 @@
+"""Which documents a query matches, as a bitset read straight from the posting lists.
+
+Collecting matches through Whoosh matchers walks a union of seven fields per word, document by
+document, in Python: it was most of a search's time. Here a word is the OR of the bitsets of its
+terms in each field (a posting list decoded once with ``all_ids()``), the groups of a query are
+ANDed, the excluded clauses removed — a few big-integer operations. The bitset of a term is
+cached per segment (segments never change, only their deletions, which the live mask removes),
+so common words cost nothing after their first search and survive index commits. Phrases and
+prefixes go through Whoosh (``docs_for_query``), cached per reader state.
+
+The semantics are those of :meth:`kb.search.parsing.ParsedQuery.to_query`: this module only
+computes the same set faster; ranking still runs that query on the page's candidates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from kb.search.facets import FacetView, mask_from_docnums
+from kb.search.parsing import Clause, ParsedQuery, _stemmed_query
+from kb.search.schema import EXACT_FIELDS, STEMMED_FIELDS
+
+
+class LruCache:
+    """A bounded, thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class MatchMasks:
+    """Bitsets of matching documents for one searcher (global document numbers, live only)."""
+
+    def __init__(self, searcher, facets: FacetView, terms: LruCache, queries: LruCache):
+        self.searcher = searcher
+        self.facets = facets
+        self.terms = terms  # (segment id, field, text) → segment-local bitset
+        self.queries = queries  # (reader state, query) → global bitset
+        self.leaves = [
+            (leaf.segment().segment_id(), leaf, offset)
+            for leaf, offset in searcher.reader().leaf_readers()
+            if hasattr(leaf, "segment") and leaf.doc_count_all()
+        ]
+
+    def term(self, field: str, text: str) -> int:
+        mask = 0
+        for segment_id, leaf, offset in self.leaves:
+            key = (segment_id, field, text)
+            local = self.terms.get(key)
+            if local is None:
+                local = 0
+                if (field, text) in leaf:
+                    ids = leaf.postings(field, text).all_ids()
+                    local = mask_from_docnums(ids, leaf.doc_count_all())
+                self.terms.put(key, local)
+            mask |= local << offset
+        return mask
+
+    def lexicon(self, field: str) -> dict[str, frozenset[str]]:
+        """Every word of a (small) field by its first two letters, for spelling: each segment's
+        terms read once, their union kept for this reader state."""
+        key = (self.facets.key, field, "lexicon")
+        lexicon = self.queries.get(key)
+        if lexicon is None:
+            words: set[str] = set()
+            for segment_id, leaf, _offset in self.leaves:
+                segment_key = (segment_id, field, None)
+                segment_words = self.terms.get(segment_key)
+                if segment_words is None:
+                    segment_words = frozenset(t.decode("utf-8") for t in leaf.lexicon(field))
+                    self.terms.put(segment_key, segment_words)
+                words |= segment_words
+            grouped: dict[str, set[str]] = {}
+            for word in words:
+                grouped.setdefault(word[:2], set()).add(word)
+            lexicon = {prefix: frozenset(group) for prefix, group in grouped.items()}
+            self.queries.put(key, lexicon)
+        return lexicon
+
+    def whoosh(self, query) -> int:
+        """Documents of any Whoosh query (phrases, prefixes), cached for this reader state."""
+        key = (self.facets.key, repr(query))
+        mask = self.queries.get(key)
+        if mask is None:
+            mask = mask_from_docnums(self.searcher.docs_for_query(query), self.facets.size)
+            self.queries.put(key, mask)
+        return mask
+
+    def _fields(self, fields, text: str) -> int:
+        mask = 0
+        for field in fields:
+            mask |= self.term(field, text)
+        return mask
+
+    def _stemmed(self, tokens: tuple[str, ...]) -> int:
+        if len(tokens) == 1:
+            return self._fields(STEMMED_FIELDS, tokens[0])
+        return self.whoosh(_stemmed_query(tokens))
+
+    def clause(self, clause: Clause) -> int:
+        """Documents matching one clause (before the live mask)."""
+        if clause.synonyms is not None:
+            mask = 0
+            for sequence in clause.synonyms.token_sequences:
+                mask |= self._stemmed(sequence)
+            return mask
+        if clause.prefix or len(clause.exact) > 1 or len(clause.stems) > 1:
+            return self.whoosh(clause.to_query())
+        mask = self._fields(STEMMED_FIELDS, clause.stems[0]) if clause.stems else 0
+        return mask | self._fields(EXACT_FIELDS, clause.exact[0])
+
+    def group_in_fields(self, group: list[Clause], fields: tuple[str, ...]) -> int:
+        """Documents where a single-word clause of ``group`` (or a one-word synonym) occurs in
+        one of ``fields`` — what ranking tiers are made of; phrases and prefixes count none."""
+        mask = 0
+        for clause in group:
+            if clause.synonyms is not None:
+                for sequence in clause.synonyms.token_sequences:
+                    if len(sequence) == 1:
+                        mask |= self._fields(_in(fields, STEMMED_FIELDS), sequence[0])
+            elif not (clause.prefix or len(clause.exact) > 1 or len(clause.stems) > 1):
+                if clause.stems:
+                    mask |= self._fields(_in(fields, STEMMED_FIELDS), clause.stems[0])
+                mask |= self._fields(_in(fields, EXACT_FIELDS), clause.exact[0])
+        return mask & self.facets.live
+
+    def query(self, parsed: ParsedQuery, relaxed: bool = False) -> int:
+        """Documents matching the parsed query: every group (any with ``relaxed``), none of
+        the excluded clauses; every live document for an empty query."""
+        live = self.facets.live
+        if parsed.is_empty:
+            return live
+        groups = [self._any(group) for group in parsed.groups]
+        if not groups:
+            mask = live
+        elif relaxed:
+            mask = self._any_mask(groups)
+        else:
+            mask = live
+            for group in groups:
+                mask &= group
+        if parsed.excluded:
+            mask &= ~self._any(parsed.excluded)
+        return mask & live
+
+    def _any(self, clauses: list[Clause]) -> int:
+        return self._any_mask(self.clause(clause) for clause in clauses)
+
+    @staticmethod
+    def _any_mask(masks) -> int:
+        result = 0
+        for mask in masks:
+            result |= mask
+        return result
+
+
+def _in(fields: tuple[str, ...], kind) -> tuple[str, ...]:
+    return tuple(field for field in fields if field in kind)
