@@ -28,10 +28,15 @@ def _garble(path: Path, seed: int, every: int = 40) -> None:
         handle.write(data)
 
 
-def _files(generation: Path, suffix: str) -> list[Path]:
-    found = sorted(p for p in generation.iterdir() if p.name.endswith(suffix))
-    assert found, f"no {suffix} file in {generation}"
+def _files(generation: Path, *suffixes: str) -> list[Path]:
+    found = sorted(p for p in generation.iterdir() if p.name.endswith(suffixes))
+    assert found, f"no {suffixes} file in {generation}"
     return found
+
+
+#: A segment's data: one compound ``.seg`` file, or (as the index writes them, see
+#: ``kb.search.schema.index_writer``) separate term and posting files.
+SEGMENT_DATA = (".seg", ".trm", ".pst")
 
 
 FAULTS = {
@@ -39,9 +44,10 @@ FAULTS = {
     "CURRENT pointer removed": lambda root, gen: (root / "CURRENT").unlink(),
     "CURRENT pointer garbled": lambda root, gen: (root / "CURRENT").write_text("gen-\x00??\n"),
     "generation directory deleted": lambda root, gen: shutil.rmtree(gen),
-    "segment files garbled": lambda root, gen: [_garble(p, 1) for p in _files(gen, ".seg")],
+    "segment files garbled": lambda root, gen: [
+        _garble(p, 1) for p in _files(gen, *SEGMENT_DATA)],
     "segment files truncated": lambda root, gen: [
-        p.write_bytes(p.read_bytes()[:100]) for p in _files(gen, ".seg")],
+        p.write_bytes(p.read_bytes()[:100]) for p in _files(gen, *SEGMENT_DATA)],
     "table of contents garbled": lambda root, gen: [
         _garble(p, 2, every=10) for p in _files(gen, ".toc")],
     "table of contents emptied": lambda root, gen: [
