@@ -49,7 +49,7 @@ def markdown(results: dict) -> str:
                      f"FTS5 {rel['fts5_ndcg10']} ({rel['queries']} queries)"))
     lines = [f"N = {results['n']} (seed {results['seed']}), {results['date']}, "
              f"{results['machine']['cpus']} CPU {results['machine']['cpu_model']}, "
-             f"load average {results['machine']['load_average']}",
+             "load average " + ", ".join(f"{v:.2f}" for v in results["machine"]["load_average"]),
              "", "| Figure | Engine | Baseline / note |", "| --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     lines += ["", "| Target | Value | Bound | Met |", "| --- | --- | --- | --- |"]
