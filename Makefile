@@ -42,7 +42,7 @@ screenshots: install
 	$(BIN)/python tools/screenshots.py
 
 lint: install
-	$(BIN)/ruff check kb tests bench config.py
+	$(BIN)/ruff check kb tests bench tools config.py
 
 bench: install
 	$(BIN)/python -m bench.run --n 10000 --out bench/results/n10000.json
