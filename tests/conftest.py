@@ -273,3 +273,15 @@ def sync_index(app):
             return extension(app).sync(wait=5.0)
 
     return sync
+
+
+def page_text(response) -> str:
+    """The response body with HTML entities decoded (« l'équipe » rather than « l&#39;équipe »)."""
+    import html
+
+    return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def text_of():
+    return page_text

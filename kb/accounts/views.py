@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kb.accounts.admin import admin_bp
 from kb.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
@@ -23,7 +23,7 @@ from kb.accounts.operations import (
 )
 from kb.accounts.throttling import limit_sign_in, record_failure
 from kb.db import row_id, session
-from kb.experiences.access import published_query, visible_condition
+from kb.experiences.access import published_page, visible_condition
 from kb.experiences.models import CoFiler, Experience
 
 bp = Blueprint("accounts", __name__)
@@ -183,16 +183,9 @@ def organisation(organisation_id: int):
     org = session.get(Organisation, organisation_id)
     if org is None:
         abort(404)
-    condition = (Experience.organisation_id == org.id) & (Experience.state == "publiee")
-    total = session.scalar(select(func.count(Experience.id)).where(condition))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(max(1, row_id(request.args.get("page")) or 1), pages)
-    experiences = session.scalars(
-        published_query().where(Experience.organisation_id == org.id)
-        .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
-    return render_template(
-        "organisations/show.html", organisation=org, experiences=experiences,
-        total=total, page=page, pages=pages, page_title=org.name,
+    listing = published_page(
+        Experience.organisation_id == org.id, request.args.get("page"), PER_PAGE
     )
+    return render_template("organisations/show.html", organisation=org, page_title=org.name,
+                           **listing)
 

@@ -129,3 +129,21 @@ def visible_condition(user=None):
     cofiled = select(CoFiler.experience_id).where(CoFiler.organisation_id == user.organisation_id)
     own = Experience.organisation_id == user.organisation_id
     return condition | own | Experience.id.in_(cofiled)
+
+
+def published_page(condition, page_arg, per_page: int = 20) -> dict:
+    """One page of the published write-ups matching ``condition``, newest first, for listings
+    (territory, organisation): the page number is read leniently and clamped to the range."""
+    from sqlalchemy import func
+
+    from kb.db import row_id
+
+    total = session.scalar(
+        select(func.count(Experience.id)).where(condition, Experience.state == "publiee")
+    )
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, row_id(page_arg) or 1), pages)
+    experiences = session.scalars(
+        published_query().where(condition).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return {"experiences": experiences, "total": total, "page": page, "pages": pages}

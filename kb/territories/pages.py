@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from kb.dashboard.territory_figures import territory_figures, territory_map
-from kb.db import row_id, session
-from kb.experiences.access import published_query
+from kb.db import session
+from kb.experiences.access import published_page
 from kb.experiences.models import Experience
 from kb.territories.models import Territory
 from kb.territories.views import bp
@@ -41,27 +41,15 @@ def parents(territory: Territory) -> list[Territory]:
     return [found[c] for c in codes if c in found]
 
 
-def _page_number() -> int:
-    return max(1, row_id(request.args.get("page")) or 1)
-
-
 @bp.route("/territoires/<code>")
 def show(code: str):
     territory = session.get(Territory, code.upper())
     if territory is None:
         abort(404)
     condition = experiences_condition(territory)
-    total = session.scalar(
-        select(func.count(Experience.id)).where(condition, Experience.state == "publiee")
-    )
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(), pages)
-    experiences = session.scalars(
-        published_query().where(condition).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
     return render_template(
         "territories/show.html", territory=territory, parents=parents(territory),
-        experiences=experiences, total=total, page=page, pages=pages,
+        **published_page(condition, request.args.get("page"), PER_PAGE),
         page_title=territory.name,
         figures=territory_figures(territory, condition), mini_map=territory_map(territory),
     )

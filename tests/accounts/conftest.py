@@ -3,22 +3,11 @@ the real form."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 
 PASSWORD = "une phrase de passe assez longue"
-
-
-def page_text(response) -> str:
-    """The response body with HTML entities decoded."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def text_of():
-    return page_text
 
 
 @pytest.fixture

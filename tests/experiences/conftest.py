@@ -3,8 +3,6 @@ operations (so that they have revisions), and reading the outbox."""
 
 from __future__ import annotations
 
-import html
-
 import pytest
 from sqlalchemy import select
 
@@ -48,16 +46,6 @@ def form_fields(data: dict, **extra) -> dict:
         fields[f"cofilers-{index}-role"] = cofiler.get("role", "")
     fields.update(extra)
     return fields
-
-
-def page_text(response) -> str:
-    """The response body with HTML entities decoded (« l'équipe » rather than « l&#39;équipe »)."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-@pytest.fixture
-def text_of():
-    return page_text
 
 
 @pytest.fixture
