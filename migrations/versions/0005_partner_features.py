@@ -1,0 +1,22 @@
+"""partner features, organisation pages (issue 15, part B)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-03 01:35:00
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
