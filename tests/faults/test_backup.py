@@ -9,6 +9,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, select
 
+from kb import schema
 from kb.db import Base, import_models
 from tests.conftest import make_app
 
@@ -95,7 +96,7 @@ def test_backup_and_restore_into_an_empty_database(app, runner, filled, empty_ta
     manifest = _backup(runner, tmp_path / "backup")
     expected_format = "sqlite" if backend == "sqlite" else "pg_dump"
     assert manifest["format"] == expected_format
-    assert manifest["schema_revision"] == "0001"
+    assert manifest["schema_revision"] == schema.head_revision(app.extensions["kb.engine"])
     assert manifest["counts"]["experience"] == 3 and manifest["counts"]["territory"] > 30000
     target = empty_target("sqlite" if backend == "sqlite" else "postgresql")
     _restore_and_compare(app, target, tmp_path / "backup", filled)
