@@ -63,7 +63,8 @@ def personal_data():
 
 @bp.route("/healthz")
 def healthz():
-    """Database and index state as JSON; 503 when the database cannot be reached."""
+    """Database and index state as JSON; 503 when the database cannot be reached, or while
+    this process is still warming up (``status: warming``)."""
     from kb.search.indexer import index_health
 
     report: dict = {"status": "ok"}
@@ -85,6 +86,9 @@ def healthz():
         report.update(status="error", database={"reachable": False, "error": type(error).__name__})
         return jsonify(report), 503
     report["index"] = index_health()
+    if report["index"]["warm"]["state"] == "warming":
+        report["status"] = "warming"  # this worker is not ready for traffic yet
+        return jsonify(report), 503
     if report["index"].get("status") != "ok":
         report["status"] = "degraded"
     return jsonify(report)

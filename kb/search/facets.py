@@ -76,15 +76,23 @@ class SegmentColumns:
     sort_keys: dict[str, list[int]]
 
 
-def read_segment(leaf) -> SegmentColumns:
+def read_segment(leaf, shared=None) -> SegmentColumns:
+    """A segment's columns: from its shared file (:mod:`kb.search.shared`) when it has one,
+    else decoded from the posting lists and columns."""
     size = leaf.doc_count_all()
     values: dict[str, dict[str, int]] = {}
     for name in KEYWORD_FIELDS:
+        if shared is not None and name in shared.fields:
+            values[name] = dict(shared.field_terms(name))
+            continue
         values[name] = {
             term.decode("utf-8"): mask_from_docnums(leaf.postings(name, term).all_ids(), size)
             for term in leaf.lexicon(name)
         }
-    sort_keys = {name: list(leaf.column_reader(name)) for name in SORT_FIELDS}
+    sort_keys = {}
+    for name in SORT_FIELDS:
+        column = shared.column(name) if shared is not None else None
+        sort_keys[name] = column if column is not None else list(leaf.column_reader(name))
     return SegmentColumns(size, values, sort_keys)
 
 
@@ -131,9 +139,11 @@ class FacetView:
 
 
 class FacetCache:
-    """Per-segment columns, shared by every searcher of a process."""
+    """Per-segment columns, shared by every searcher of a process; read from the segments'
+    shared files when ``shared`` (a :class:`kb.search.shared.SharedFiles`) has them."""
 
-    def __init__(self, max_segments: int = 256, max_views: int = 4) -> None:
+    def __init__(self, max_segments: int = 256, max_views: int = 4, shared=None) -> None:
+        self.shared = shared
         self._segments: OrderedDict[str, SegmentColumns] = OrderedDict()
         self._views: OrderedDict[tuple, FacetView] = OrderedDict()
         self._lock = threading.Lock()
@@ -167,7 +177,7 @@ class FacetCache:
             if columns is not None:
                 self._segments.move_to_end(segment_id)
                 return columns
-        columns = read_segment(leaf)
+        columns = read_segment(leaf, self.shared.get(leaf) if self.shared else None)
         with self._lock:
             self._segments[segment_id] = columns
             while len(self._segments) > self.max_segments:

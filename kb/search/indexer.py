@@ -102,11 +102,16 @@ def _after_commit(session) -> None:
 
 def index_health() -> dict:
     """State of this process's index for ``/healthz``: status ``ok``, ``missing`` or
-    ``error``, documents, last applied outbox row, lag (outbox rows not applied yet)."""
+    ``error``, documents, last applied outbox row, lag (outbox rows not applied yet), and
+    whether this process is warm (:mod:`kb.search.warmup`)."""
+    from kb.search.warmup import state
+
     ext = extension()
     try:
         report = index_status(ext.store, ext.make_session)
     except Exception as error:  # the database part of /healthz reports database errors
-        return {"status": "error", "message": f"État de l'index inconnu ({type(error).__name__})."}
+        report = {"status": "error",
+                  "message": f"État de l'index inconnu ({type(error).__name__})."}
     report.pop("directory", None)
+    report["warm"] = state(current_app).to_json()
     return report

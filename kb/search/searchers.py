@@ -5,6 +5,12 @@ Checking one out costs a read of the pointer file and Whoosh's ``up_to_date()`` 
 listing): when the generation was swapped (``kb index rebuild``) the pool is replaced; when
 something was committed (an outbox sync) the searcher is reopened on the new commit. Searches
 never open an index per request; facet columns survive reopening (cached per segment).
+
+The per-segment state — each word's bitset, the facet bitsets, the sort keys, the spelling
+lexicon — is read from the segments' shared files (:mod:`kb.search.shared`), written once at
+commit and memory-mapped by every process, so a new worker does not decode posting lists;
+what it converts is kept in the same bounded caches as before. :mod:`kb.search.warmup` opens
+the current generation before a worker takes traffic.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass
 
 from kb.search.facets import FacetCache, FacetView
 from kb.search.matching import LruCache, MatchMasks
+from kb.search.shared import SharedFiles
 from kb.search.store import IndexStore, IndexUnavailable
 
 MISSING_MESSAGE = "L'index de recherche n'a pas encore été construit."
@@ -39,14 +46,36 @@ class IndexView:
     generation: str
 
 
+class TermMasks(LruCache):
+    """The term-bitset cache :class:`MatchMasks` reads — keys ``(segment id, field, text)``,
+    or ``(segment id, field, None)`` for a field's words — filled from the segments' shared
+    files before anyone decodes a posting list."""
+
+    def __init__(self, size: int, files: SharedFiles) -> None:
+        super().__init__(size)
+        self.files = files
+
+    def get(self, key: tuple):
+        value = super().get(key)
+        if value is None and len(key) == 3:
+            shared = self.files.by_id(key[0])
+            if shared is not None:
+                _segment, field, text = key
+                value = shared.words(field) if text is None else shared.term(field, text)
+                if value is not None:
+                    self.put(key, value)
+        return value
+
+
 class SearchService:
     """One per application: the index store, the searcher pool, the facet and term caches."""
 
-    def __init__(self, store: IndexStore, pool_size: int = 4) -> None:
+    def __init__(self, store: IndexStore, pool_size: int = 4, shared: bool = True) -> None:
         self.store = store
         self.pool_size = pool_size
-        self.facet_cache = FacetCache()
-        self.term_masks = LruCache(TERM_CACHE_SIZE)
+        self.shared_files = SharedFiles(enabled=shared)
+        self.facet_cache = FacetCache(shared=self.shared_files)
+        self.term_masks = TermMasks(TERM_CACHE_SIZE, self.shared_files)
         self.query_masks = LruCache(QUERY_CACHE_SIZE)
         self.result_pages = LruCache(RESULT_CACHE_SIZE)  # see kb.search.queries
         self._lock = threading.Lock()
@@ -59,6 +88,7 @@ class SearchService:
         """Check a fresh searcher out of the pool for the duration of a search."""
         searcher, generation = self._checkout()
         try:
+            self._attach_shared(searcher)
             facets = self.facet_cache.view(searcher.reader())
             matches = MatchMasks(searcher, facets, self.term_masks, self.query_masks)
             yield IndexView(searcher, facets, matches, generation)
@@ -87,7 +117,18 @@ class SearchService:
     def _open(self, generation: str) -> None:
         index = self.store.open_index(generation)
         self._close_idle()
+        self.shared_files.use_directory(self.store.path(generation))
         self._index, self._generation = index, generation
+
+    def _attach_shared(self, searcher) -> None:
+        """Open the shared files of the searcher's segments (once per segment)."""
+        segment_ids = []
+        for leaf, _offset in searcher.reader().leaf_readers():
+            if hasattr(leaf, "segment") and leaf.doc_count_all():
+                self.shared_files.get(leaf)
+                segment_ids.append(leaf.segment().segment_id())
+        if len(self.shared_files.opened()) > len(segment_ids):
+            self.shared_files.forget(segment_ids)  # merged away: their files can be freed
 
     def _checkin(self, searcher, generation: str) -> None:
         with self._lock:
@@ -101,12 +142,14 @@ class SearchService:
             _close(searcher)
         self._idle = []
 
-    def reset(self) -> None:
-        """Forget every open searcher (after an error, or in tests)."""
+    def reset(self, keep_results: bool = False) -> None:
+        """Forget every open searcher (after an error, in tests, in a forked worker); the
+        result pages too unless ``keep_results`` (they are keyed by the index's state)."""
         with self._lock:
             self._close_idle()
             self._index, self._generation = None, None
-        self.result_pages.clear()
+        if not keep_results:
+            self.result_pages.clear()
 
 
 def _refreshed(index, searcher):

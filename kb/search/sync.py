@@ -26,6 +26,7 @@ from kb.search.documents import (
 )
 from kb.search.models import OutboxEntry
 from kb.search.schema import SCHEMA_VERSION, index_writer
+from kb.search.shared import segment_ids, write_missing
 from kb.search.store import MAX_GAPS, Cursor, IndexStore, IndexUnavailable
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def apply_ids(index, session: Session, ids: set[int]) -> tuple[int, int]:
     experiences = {e.id: e for e in load_experiences(session, ids)}
     names = PlaceNames(session)
     indexed = removed = 0
+    before = segment_ids(index)
     writer = index_writer(index, timeout=30.0)
     try:
         for experience_id in sorted(ids):
@@ -165,6 +167,7 @@ def apply_ids(index, session: Session, ids: set[int]) -> tuple[int, int]:
         writer.cancel()
         raise
     writer.commit()
+    write_missing(index, skip=before)  # the new (or merged) segments' shared files
     return indexed, removed
 
 
@@ -213,6 +216,7 @@ def _fill(index, session: Session, procs: int) -> int:
         writer.cancel()
         raise
     writer.commit()
+    write_missing(index, procs)  # before the generation is served
     return count
 
 
