@@ -44,9 +44,15 @@ screenshots: install
 lint: install
 	$(BIN)/ruff check kb tests bench tools config.py
 
+# In process (bench.run, beside FTS5), then served through gunicorn (bench.served) on the same
+# corpus; run it under `flock /tmp/kb-bench.lock make bench` on a shared machine.
 bench: install
-	$(BIN)/python -m bench.run --n 10000 --out bench/results/n10000.json
-	$(BIN)/python -m bench.run --n 100000 --out bench/results/n100000.json
+	$(BIN)/python -m bench.run --n 10000 --load-seconds 0 --out bench/results/n10000.json
+	$(BIN)/python -m bench.served --dir bench/work/n10000 --preload \
+		--in-process bench/results/n10000.json --out bench/results/served-n10000.json
+	$(BIN)/python -m bench.run --n 100000 --load-seconds 0 --out bench/results/n100000.json
+	$(BIN)/python -m bench.served --dir bench/work/n100000 --preload \
+		--in-process bench/results/n100000.json --out bench/results/served-n100000.json
 
 bench-quick: install
 	$(BIN)/python -m bench.run --n 2000 --load-seconds 10

@@ -370,6 +370,14 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
+def in_process_figures(run: dict) -> dict:
+    """The in-process figures and FTS5 ratios of the :mod:`bench.run` results, to read the
+    served figures beside them."""
+    keys = ("n", "date", "machine", "first_search_ms", "operation", "operation_warm", "page",
+            "page_cached", "fts_operation", "ratios", "publish", "rebuild")
+    return {key: run[key] for key in keys if key in run}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, required=True)
@@ -379,10 +387,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", default="8,16")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--in-process", type=Path,
+                        help="results of bench.run on the same corpus, copied beside")
     args = parser.parse_args(argv)
-    results = run_served(args.dir.resolve(), read_searches(), workers=args.workers, threads=args.threads,
+    results = run_served(args.dir.resolve(), read_searches(), workers=args.workers,
+                         threads=args.threads,
                          preload=args.preload, seconds=args.seconds,
                          client_counts=tuple(int(c) for c in args.clients.split(",")))
+    if args.in_process and args.in_process.exists():
+        results["in_process"] = in_process_figures(json.loads(args.in_process.read_text()))
     text = json.dumps(results, ensure_ascii=False, indent=2)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

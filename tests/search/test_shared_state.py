@@ -69,9 +69,9 @@ def test_rebuild_writes_a_shared_file_per_segment_matching_the_postings(app, cor
 
 
 def _results(app, shared: bool):
-    from kb.search.queries import search_index
     from kb.search.params import SearchParams
     from kb.search.parsing import parse_query
+    from kb.search.queries import search_index
     from kb.search.searchers import SearchService
 
     service = SearchService(extension(app).store, shared=shared)
