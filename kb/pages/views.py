@@ -64,6 +64,7 @@ def personal_data():
 @bp.route("/healthz")
 def healthz():
     """Database and index state as JSON; 503 when the database cannot be reached."""
+    from kb.mail.delivery import mail_health
     from kb.search.indexer import index_health
 
     report: dict = {"status": "ok"}
@@ -85,6 +86,7 @@ def healthz():
         report.update(status="error", database={"reachable": False, "error": type(error).__name__})
         return jsonify(report), 503
     report["index"] = index_health()
-    if report["index"].get("status") != "ok":
+    report["mail"] = mail_health(session)
+    if report["index"].get("status") != "ok" or report["mail"]["status"] != "ok":
         report["status"] = "degraded"
     return jsonify(report)
