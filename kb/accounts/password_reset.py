@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 
-from kb.accounts.models import User
 from kb.accounts.auth import hash_password
+from kb.accounts.models import User
 from kb.accounts.operations import check_password_rules, end_other_sessions, find_user
 from kb.db import session
 from kb.mail.links import BadSignature, SignatureExpired, absolute_url, serializer

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from kb import db

@@ -127,7 +127,8 @@ def notify_experience_event(experience: Experience, actor, action: str, comment:
 def notify_report(report, actor: User) -> None:
     """A write-up was reported: the moderators."""
     experience = session.get(Experience, report.experience_id)
-    _send_each(_others(staff(MODERATOR_ROLES), actor), "moderation", f"Fiche signalée : {experience.title}", "report_filed",
+    _send_each(_others(staff(MODERATOR_ROLES), actor), "moderation",
+               f"Fiche signalée : {experience.title}", "report_filed",
                report=report, report_kind=dict(REPORT_KINDS).get(report.kind, report.kind),
                experience=experience, link=experience_link(experience),
                queue_link=absolute_url("experiences.moderation"))

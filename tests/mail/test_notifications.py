@@ -102,7 +102,8 @@ def test_interest_and_replication_reach_the_authors_in_one_digest(
     replica = create_experience(organisation=outsider.organisation, title="Chez nous aussi")
     login_as(user=outsider)
     client.post(f"/experiences/{experience.id}/interet")
-    client.post(f"/experiences/{experience.id}/nous-l-avons-fait-aussi", data={"replica_id": str(replica.id)})
+    client.post(f"/experiences/{experience.id}/nous-l-avons-fait-aussi",
+                data={"replica_id": str(replica.id)})
     assert mailbox.messages == []  # not one mail per click
     assert runner.invoke(args=["mail", "digest"]).exit_code == 0
     runner.invoke(args=["mail", "send"])

@@ -14,8 +14,8 @@ from tests.mail.conftest import free_port, html_of, text_of
 
 
 def _queue(db_session, recipient="personne@test.example.org"):
-    from kb.mail.notifications import notify_account_decision
     from kb.accounts.models import User
+    from kb.mail.notifications import notify_account_decision
 
     user = User(email=recipient, name="Camille Test", password_hash="!", role="contributeur",
                 active=True, approved=True)

@@ -53,7 +53,8 @@ def test_reset_walk_through(client, create_user, mailbox, text_of):
                        ).status_code == 422
     assert client.post("/connexion", data={"email": user.email, "password": NEW_PASSWORD}
                        ).status_code == 303
-    changed = [m for m in mailbox.to(user.email) if m["Subject"] == "Votre mot de passe a été changé"]
+    changed = [m for m in mailbox.to(user.email)
+               if m["Subject"] == "Votre mot de passe a été changé"]
     assert len(changed) == 1
 
 
