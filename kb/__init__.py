@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.alerts.views import bp as alerts_bp
     from kb.dashboard.views import bp as dashboard_bp
     from kb.experiences.views import bp as experiences_bp
+    from kb.mail.contact_views import bp as contact_bp
     from kb.mail.views import bp as mail_bp
     from kb.opendata.views import bp as opendata_bp
     from kb.pages.views import bp as pages_bp
@@ -74,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         pages_bp, accounts_bp, admin_bp, experiences_bp, search_bp,
         territories_bp, dashboard_bp, opendata_bp,
-        password_bp, mail_bp, alerts_bp, proconnect_bp,
+        password_bp, mail_bp, alerts_bp, proconnect_bp, contact_bp,
     ):
         app.register_blueprint(blueprint)
 
