@@ -11,6 +11,17 @@
                      ``X-Forwarded-For``/``-Proto`` (default 0: the headers are ignored).
 ``KB_DB_BUSY_TIMEOUT`` seconds a SQLite statement waits for another connection's lock before the
                      request fails with a 503 page (default 5).
+``KB_SMTP_URL``      outgoing mail server: ``smtp://user:pass@host:587?starttls=1``,
+                     ``smtps://user:pass@host:465`` or ``smtp://host:25``. Unset: each message is
+                     written to ``instance/mails/`` as a ``.eml`` file and logged.
+``KB_SMTP_CA_FILE``  certificates to trust for the SMTP server's TLS (default: the system's).
+``KB_MAIL_FROM``     sender of the service's messages.
+``KB_BASE_URL``      the site's public address, for links in e-mails (default
+                     ``http://127.0.0.1:5000``).
+``KB_OIDC_ISSUER``, ``KB_OIDC_CLIENT_ID``, ``KB_OIDC_CLIENT_SECRET``  ProConnect (OpenID
+                     Connect) sign-in; the button shows only when all three are set.
+``KB_OIDC_EMAILS_VERIFIED`` ``1`` (default) when the provider verifies every address it gives
+                     without an ``email_verified`` claim, as ProConnect does; ``0`` otherwise.
 """
 
 from __future__ import annotations
@@ -71,8 +82,22 @@ class Config:
         self.TRUSTED_PROXIES = _whole_number(os.environ.get("KB_TRUSTED_PROXIES", "0"),
                                              "KB_TRUSTED_PROXIES")
         self.SERVICE_NAME = "Base d'expériences du numérique éducatif"
+        self._mail_settings()
         self.INDEX_APPLY_AFTER_COMMIT = True
         self.PER_PAGE = 20
+
+    def _mail_settings(self) -> None:
+        self.SMTP_URL = os.environ.get("KB_SMTP_URL", "")
+        self.SMTP_CA_FILE = os.environ.get("KB_SMTP_CA_FILE") or None
+        self.MAIL_FROM = os.environ.get(
+            "KB_MAIL_FROM", "Base d'expériences du numérique éducatif <ne-pas-repondre@localhost>")
+        self.MAIL_DIR = str(INSTANCE_DIR / "mails")
+        self.BASE_URL = os.environ.get("KB_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.MAIL_SEND_AFTER_COMMIT = "thread"  # "inline" (tests), "thread" or "off"
+        self.OIDC_ISSUER = os.environ.get("KB_OIDC_ISSUER", "").rstrip("/")
+        self.OIDC_CLIENT_ID = os.environ.get("KB_OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET = os.environ.get("KB_OIDC_CLIENT_SECRET", "")
+        self.OIDC_EMAILS_VERIFIED = os.environ.get("KB_OIDC_EMAILS_VERIFIED", "1") != "0"
 
     def _secret_key(self) -> str:
         key = os.environ.get("KB_SECRET_KEY")
@@ -103,3 +128,9 @@ class TestingConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.INDEX_DIR = index_dir
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # mail is queued, not sent, unless a test says where (a local SMTP server, a folder)
+        self.MAIL_SEND_AFTER_COMMIT = "off"
+        self.SMTP_URL = ""
+        self.MAIL_DIR = None
+        self.BASE_URL = "http://kb.test"
+        self.OIDC_ISSUER = self.OIDC_CLIENT_ID = self.OIDC_CLIENT_SECRET = ""

@@ -57,10 +57,15 @@ def _instance_path(config: object | None) -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from kb.accounts.password_views import bp as password_bp
+    from kb.accounts.proconnect_views import bp as proconnect_bp
     from kb.accounts.views import admin_bp
     from kb.accounts.views import bp as accounts_bp
+    from kb.alerts.views import bp as alerts_bp
     from kb.dashboard.views import bp as dashboard_bp
     from kb.experiences.views import bp as experiences_bp
+    from kb.mail.contact_views import bp as contact_bp
+    from kb.mail.views import bp as mail_bp
     from kb.opendata.views import bp as opendata_bp
     from kb.pages.views import bp as pages_bp
     from kb.search.views import bp as search_bp
@@ -70,14 +75,18 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         pages_bp, accounts_bp, admin_bp, experiences_bp, search_bp,
         territories_bp, dashboard_bp, opendata_bp,
+        password_bp, mail_bp, alerts_bp, proconnect_bp, contact_bp,
     ):
         app.register_blueprint(blueprint)
 
 
 def _register_features(app: Flask) -> None:
     """Hooks that features attach to the application (user loader, index sync after commit)."""
-    from kb.accounts import auth
+    from kb.accounts import auth, proconnect_views
+    from kb.mail import delivery
     from kb.search import indexer
 
     auth.init_app(app)
     indexer.init_app(app)
+    delivery.init_app(app)
+    proconnect_views.init_app(app)

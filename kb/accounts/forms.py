@@ -244,3 +244,24 @@ def vocabulary_form(vocabulary, labels: dict[str, str]):
             validators=[DataRequired("Le libellé ne peut pas être vide."),
                         Length(max=200, message="200 caractères au plus.")]))
     return VocabularyForm
+
+
+class ForgottenPasswordForm(FrenchForm):
+    """The address of the account whose password is forgotten."""
+
+    email = StringField("Adresse électronique", filters=[lower_email],
+                        validators=[InputRequired("Indiquez votre adresse électronique."),
+                                    email_format],
+                        render_kw={"type": "email", "autocomplete": "username",
+                                   "spellcheck": "false"})
+
+
+class PasswordResetForm(FrenchForm):
+    """A new password, from a reset link."""
+
+    new_password = PasswordField("Nouveau mot de passe", description=PASSWORD_HINT,
+                                 validators=new_password_validators())
+    confirm = PasswordField("Confirmez le nouveau mot de passe", validators=[
+        InputRequired("Saisissez à nouveau le nouveau mot de passe."),
+        EqualTo("new_password", "Les deux mots de passe ne sont pas identiques."),
+    ])

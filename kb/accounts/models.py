@@ -40,6 +40,7 @@ class Organisation(Base):
     )
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
+    siret: Mapped[str | None] = mapped_column(String(14), index=True)  # ProConnect's claim
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     territory: Mapped[Territory | None] = relationship()
@@ -112,3 +113,19 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class OidcIdentity(Base):
+    """An account's identity at an OpenID provider (ProConnect): issuer and subject."""
+
+    __tablename__ = "oidc_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    issuer: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -17,6 +17,7 @@ from kb.db import session
 from kb.experiences.models import CoFiler, Experience
 from kb.experiences.operations import PermissionDenied
 from kb.experiences.vocabularies import ORGANISATION, ROLE_CODES
+from kb.mail import notifications
 from kb.search.models import enqueue
 from kb.territories.models import Territory
 
@@ -106,13 +107,14 @@ def change_password(user: User, current: str, new: str) -> User:
     """Change the password (the current one is required) and end the other sessions."""
     if not check_password(user.password_hash, current or ""):
         raise AccountInvalid({"current_password": "Le mot de passe actuel est incorrect."})
-    _check_password_rules(new, "new_password")
+    check_password_rules(new, "new_password")
     user.password_hash = hash_password(new)
     end_other_sessions(user)
+    notifications.notify_password_changed(user)
     return user
 
 
-def _check_password_rules(password: str, field: str) -> None:
+def check_password_rules(password: str, field: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountInvalid({field: "Le mot de passe doit compter au moins "
                                      f"{MIN_PASSWORD_LENGTH} caractères."})
@@ -129,7 +131,7 @@ def register(name: str, email: str, password: str, requested_role: str,
                                        "vôtre, connectez-vous."})
     if requested_role not in ROLE_CODES or requested_role == "admin":
         raise AccountInvalid({"requested_role": "Choisissez le rôle demandé."})
-    _check_password_rules(password, "password")
+    check_password_rules(password, "password")
     user = User(email=email.strip().lower(), name=name.strip(),
                 password_hash=hash_password(password), role="contributeur",
                 requested_role=requested_role, request_message=message or None,
@@ -137,6 +139,7 @@ def register(name: str, email: str, password: str, requested_role: str,
                 session_token=secrets.token_hex(16))
     session.add(user)
     session.flush()
+    notifications.notify_registration_request(user)
     return user
 
 
@@ -171,6 +174,7 @@ def approve_user(user: User, admin: User, role: str | None = None) -> User:
     _check_role(user, role, user.organisation)
     user.role, user.approved, user.approved_at, user.refused_at = role, True, utcnow(), None
     user.active = True
+    notifications.notify_account_decision(user, approved=True)
     return user
 
 
@@ -181,6 +185,7 @@ def refuse_user(user: User, admin: User) -> User:
         raise AccountInvalid({"user": "Ce compte est déjà validé : désactivez-le plutôt."})
     user.refused_at = utcnow()
     end_other_sessions(user)
+    notifications.notify_account_decision(user, approved=False)
     return user
 
 
@@ -228,7 +233,7 @@ def create_account(email: str, role: str, organisation: Organisation | None, pas
     if find_user(email) is not None:
         raise AccountInvalid({"email": f"Un compte existe déjà pour {email}."})
     _check_role(None, role, organisation)
-    _check_password_rules(password, "password")
+    check_password_rules(password, "password")
     user = User(email=email.strip().lower(), name=(name or email.split("@")[0]).strip(),
                 password_hash=hash_password(password), role=role, organisation=organisation,
                 active=True, approved=True, approved_at=utcnow(),

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SIGN_IN_LIMIT = "10 per 15 minutes"
 TOO_MANY_FAILURES = ("Trop de tentatives de connexion ont échoué pour ce compte ou depuis cette "
                      "adresse. Par sécurité, réessayez dans un quart d'heure ; si vous avez "
-                     "oublié votre mot de passe, adressez-vous à un administrateur.")
+                     "oublié votre mot de passe, suivez « Mot de passe oublié ? ».")
 _FAILED = "kb.sign_in_failed"
 
 

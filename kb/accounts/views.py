@@ -22,9 +22,11 @@ from kb.accounts.operations import (
     update_profile,
 )
 from kb.accounts.throttling import limit_sign_in, record_failure
+from kb.alerts.views import account_saved_searches
 from kb.db import row_id, session
 from kb.experiences.access import published_page, visible_condition
 from kb.experiences.models import CoFiler, Experience
+from kb.mail.views import account_notifications
 
 bp = Blueprint("accounts", __name__)
 
@@ -120,6 +122,7 @@ def _account_page(profile: ProfileForm, password_form: PasswordChangeForm, statu
     return render_template(
         "accounts/account.html", profile_form=profile, password_form=password_form,
         experiences=_own_experiences(), page_title="Mon compte",
+        **account_notifications(current_user), **account_saved_searches(current_user),
     ), status
 
 

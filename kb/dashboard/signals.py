@@ -30,6 +30,7 @@ from kb.experiences.models import (
     Report,
 )
 from kb.experiences.vocabularies import REPORT_KIND_CODES
+from kb.mail import notifications
 from kb.search.models import enqueue
 
 LABELLER_ROLES = ("analyste", "admin")
@@ -66,6 +67,7 @@ def interest_toggle(experience: Experience, user: User) -> bool:
         session.delete(interest)
         return False
     session.add(Interest(user_id=user.id, experience_id=experience.id))
+    notifications.record_signal(experience, user, "interet")
     return True
 
 
@@ -127,6 +129,7 @@ def replication_create(source: Experience, replica: Experience, user: User) -> R
     replication = Replication(source_id=source.id, replica_id=replica.id, created_by_id=user.id)
     session.add(replication)
     enqueue(session, source.id)  # the open-data record carries the replication count
+    notifications.record_signal(source, user, "reprise")
     return replication
 
 
@@ -152,6 +155,8 @@ def report_create(experience: Experience, user: User, kind: str, comment: str) -
     report = Report(experience_id=experience.id, user_id=user.id, kind=kind,
                     comment=comment.strip())
     session.add(report)
+    session.flush()
+    notifications.notify_report(report, user)
     return report
 
 

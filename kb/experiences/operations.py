@@ -43,6 +43,7 @@ from kb.experiences.slugs import slugify
 from kb.experiences.snapshot import VOCABULARY_FIELDS, experience_snapshot
 from kb.experiences.validation import experience_errors, normalise, parse_month
 from kb.experiences.vocabularies import BY_NAME
+from kb.mail import notifications
 from kb.search.models import enqueue
 from kb.territories.models import Territory
 
@@ -249,6 +250,7 @@ def _change_state(experience: Experience, user, action: str, state: str, comment
     if action != "follow_up":
         session.add(ModerationComment(experience_id=experience.id, author_id=user.id,
                                       action=action, body=comment))
+    notifications.notify_experience_event(experience, user, action, comment)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -63,8 +63,9 @@ def personal_data():
 
 @bp.route("/healthz")
 def healthz():
-    """Database and index state as JSON; 503 when the database cannot be reached, or while
-    this process is still warming up (``status: warming``)."""
+    """Database, index and mail state as JSON; 503 when the database cannot be reached, or
+    while this process is still warming up (``status: warming``)."""
+    from kb.mail.delivery import mail_health
     from kb.search.indexer import index_health
 
     report: dict = {"status": "ok"}
@@ -86,9 +87,10 @@ def healthz():
         report.update(status="error", database={"reachable": False, "error": type(error).__name__})
         return jsonify(report), 503
     report["index"] = index_health()
+    report["mail"] = mail_health(session)
     if report["index"]["warm"]["state"] == "warming":
         report["status"] = "warming"  # this worker is not ready for traffic yet
         return jsonify(report), 503
-    if report["index"].get("status") != "ok":
+    if report["index"].get("status") != "ok" or report["mail"]["status"] != "ok":
         report["status"] = "degraded"
     return jsonify(report)

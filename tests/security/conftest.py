@@ -51,7 +51,7 @@ def sample_values(create_experience, create_user, create_organisation, db_sessio
         "experience_id": experience.id, "slug": experience.slug, "number": 1,
         "user_id": create_user(organisation=organisation).id, "organisation_id": organisation.id,
         "report_id": report.id, "name": "theme", "code": "C23096",
-        "filename": "css/kb.css",
+        "filename": "css/kb.css", "saved_id": 1, "token": "x",
     }
 
 

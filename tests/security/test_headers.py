@@ -40,6 +40,11 @@ def assert_security_headers(response, where: str, production: bool = False) -> s
     return nonce.group(1)
 
 
+#: Pages reached from a link in an e-mail or from the OpenID provider: the sample token is not a
+#: valid one, so they answer 404 or 410 (their headers are checked all the same).
+LINK_PAGES = ("/desabonnement/", "/mot-de-passe/nouveau/", "/connexion/proconnect/")
+
+
 @pytest.mark.parametrize("role", [None, "contributeur", "admin"])
 def test_every_get_route_sends_the_security_headers(app, login_as, get_urls, role):
     client = app.test_client()
@@ -49,7 +54,8 @@ def test_every_get_route_sends_the_security_headers(app, login_as, get_urls, rol
     for url in get_urls:
         response = client.get(url)
         assert_security_headers(response, f"{role} {url} ({response.status_code})")
-        statuses.add(response.status_code)
+        if not url.startswith(LINK_PAGES):
+            statuses.add(response.status_code)
         response.close()
     assert len(get_urls) >= 40
     assert 200 in statuses and (role != "admin" or statuses <= {200, 301, 302})

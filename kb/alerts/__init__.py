@@ -1,0 +1,1 @@
+"""Saved searches and the e-mail alerts that list the new published write-ups they match."""
