@@ -13,7 +13,7 @@ run: install
 	$(BIN)/kb index rebuild
 	@echo ""
 	@echo "La base d'expériences est servie sur http://$(HOST):$(PORT) (Ctrl+C pour arrêter)."
-	$(BIN)/flask --app kb run --host $(HOST) --port $(PORT)
+	KB_BASE_URL=$${KB_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/flask --app kb run --host $(HOST) --port $(PORT)
 
 install: $(VENV)/.installed node_modules/.installed
 
