@@ -65,9 +65,17 @@ def markdown_to_text(text: str | None) -> str:
     return bleach.clean(html, tags=set(), strip=True, strip_comments=True)
 
 
+#: Brackets around a highlighted word in a raw snippet (control characters: never in the text
+#: the highlighter sees, see :mod:`kb.search.snippets`).
+MARK_START, MARK_END = "\x02", "\x03"
+_MARKED = re.compile(f"{MARK_START}([^{MARK_START}{MARK_END}]*){MARK_END}")
+
+
 def highlight_markup(fragment: str) -> Markup:
-    """Sanitise a search snippet: only the highlight markup ``<mark>`` survives."""
-    return Markup(bleach.clean(fragment, tags={"mark"}, attributes={}, strip=True))
+    """A search snippet as safe HTML: the raw text escaped as a whole, then each bracketed
+    word in ``<mark>``; the only markup that can come out is ``<mark>…</mark>``, balanced."""
+    html = _MARKED.sub(r"<mark>\1</mark>", str(escape(fragment)))
+    return Markup(html.replace(MARK_START, "").replace(MARK_END, ""))  # unpaired: dropped
 
 
 def plain(text: str | None) -> Markup:
