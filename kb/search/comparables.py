@@ -30,6 +30,7 @@ WEIGHTS = {"kind": 3.0, "band": 2.0, "region": 1.5, "type": 1.0, "theme": 1.5, "
 KIND_NOUNS = {  # noun, feminine
     "commune": ("Commune", True), "epci": ("Intercommunalité", True),
     "departement": ("Département", False), "region": ("Région", True),
+    "com": ("Collectivité d'outre-mer", True),
 }
 TYPE_ADJECTIVES = {  # masculine, feminine
     "rural": ("rural", "rurale"), "periurbain": ("périurbain", "périurbaine"),

@@ -64,7 +64,8 @@ def search_territories(
     """Territories matching ``q`` for the autocomplete, best first, at most ``limit``.
 
     ``q`` is a name (any case, accents or hyphens), a label (« Guéret (23) »), an official code
-    or its start (``23``, ``2A``, ``23096``, a SIREN) or a territory code (``C23096``).
+    or its start (``23``, ``2A``, ``978``, ``23096``, a SIREN) or a territory code (``C23096``,
+    ``R978``).
     Ranking: exact name, then names starting with ``q``, then names with a word starting with
     ``q``; within each, the most populated first (a département before its homonym village),
     then by kind (région, département, EPCI, commune) so that Paris the département and Paris
@@ -81,7 +82,8 @@ def search_territories(
 
 def _code_matches(session: Session, q: str, limit: int, kinds: tuple[str, ...]) -> list:
     """Territories whose official or territory code is ``q``, then communes whose INSEE code
-    starts with it; département numbers first, since that is what people type."""
+    starts with it; département (or collectivité d'outre-mer) numbers first, since that is
+    what people type."""
     code = q.upper()
     if _TERRITORY_CODE.fullmatch(code):
         territory = session.get(Territory, code)
@@ -95,7 +97,7 @@ def _code_matches(session: Session, q: str, limit: int, kinds: tuple[str, ...]) 
         .where(or_(exact, (Territory.kind == "commune") & Territory.insee.startswith(code)))
         .order_by(
             case((exact, 0), else_=1),
-            case((Territory.kind == "departement", 0), else_=1),
+            case((Territory.kind.in_(("departement", "com")), 0), else_=1),
             _kind_order(),
             Territory.population.desc().nulls_last(),
             Territory.code,
@@ -157,7 +159,8 @@ def _unique(territories: list[Territory]) -> list[Territory]:
 
 def territory_label(territory: Territory) -> str:
     """How a territory is named on pages: « Guéret (23) », « Creuse (23) », « CA du Grand
-    Guéret », « Nouvelle-Aquitaine » — the département number tells homonyms apart."""
+    Guéret », « Nouvelle-Aquitaine », « Saint-Martin » (the collectivité), « Saint-Pierre (975) »
+    (a commune of Saint-Pierre-et-Miquelon) — the département number tells homonyms apart."""
     if territory.kind in ("commune", "departement") and territory.departement:
         return f"{territory.name} ({territory.departement})"
     return territory.name
@@ -178,8 +181,9 @@ def territory_to_json(territory: Territory) -> dict:
 def contained_codes(session: Session, territory: Territory) -> list[str]:
     """Codes of the territories directly inside ``territory``, sorted.
 
-    A région contains its départements; a département, the EPCI attributed to it and its
-    communes; an EPCI, its member communes; a commune, nothing. To gather the write-ups of a
+    A région contains its départements; a collectivité d'outre-mer, its communes; a
+    département, the EPCI attributed to it and its communes; an EPCI, its member communes; a
+    commune, nothing. To gather the write-ups of a
     whole région or département, filter on the write-ups' own ``region``/``departement``
     columns instead: they already cover every territory inside.
     """
@@ -187,6 +191,10 @@ def contained_codes(session: Session, territory: Territory) -> list[str]:
     if territory.kind == "region":
         query = select(column).where(
             Territory.kind == "departement", Territory.region == territory.region
+        )
+    elif territory.kind == "com":
+        query = select(column).where(
+            Territory.kind == "commune", Territory.region == territory.region
         )
     elif territory.kind == "departement":
         query = select(column).where(
