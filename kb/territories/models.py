@@ -46,6 +46,10 @@ class Territory(Base):
     name: Mapped[str] = mapped_column(String(200))
     # lower-case, accent-free, hyphens as spaces: what the autocomplete matches against
     search_name: Mapped[str] = mapped_column(String(200), index=True)
+    # for an EPCI, the search name without its legal form, article and « Grand »/« Pays de »
+    # (« cu limoges metropole » → « limoges metropole », « ca du grand gueret » → « gueret »):
+    # the place it is named after, which the autocomplete ranks like a name (NULL otherwise)
+    core_name: Mapped[str | None] = mapped_column(String(200))
     population: Mapped[int | None] = mapped_column(Integer)
     departement: Mapped[str | None] = mapped_column(String(3), index=True)  # "23", "2A", "971"
     region: Mapped[str | None] = mapped_column(String(3), index=True)  # "75"

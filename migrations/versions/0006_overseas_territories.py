@@ -1,9 +1,11 @@
 """collectivités d'outre-mer and vocabulary-aware search (issue 11)
 
 The ``territory`` table accepts the kind ``com`` (collectivité d'outre-mer: R975, R977, R978,
-R986, R987, R988). The rows themselves, and the 88 communes of these collectivités, come from
-the committed data file: ``kb init`` (migration, then the idempotent territory load) inserts
-them into an existing database without touching the other rows.
+R986, R987, R988) and gains ``core_name`` (an EPCI's folded name without its legal form, ranked
+by the autocomplete, issue 15). The rows themselves, the 88 communes of these collectivités and
+the EPCI core names come from the committed data file: ``kb init`` (migration, then the
+idempotent territory load) inserts and updates them in an existing database without touching
+the other rows.
 
 Revision ID: 0006
 Revises: 0005
@@ -25,6 +27,7 @@ COLLECTIVITES = ('975', '977', '978', '986', '987', '988')
 
 def upgrade() -> None:
     with op.batch_alter_table('territory', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('core_name', sa.String(length=200), nullable=True))
         batch_op.drop_constraint(op.f('ck_territory_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_territory_kind'), KINDS_AFTER)
 
@@ -39,3 +42,4 @@ def downgrade() -> None:
     with op.batch_alter_table('territory', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_territory_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_territory_kind'), KINDS_BEFORE)
+        batch_op.drop_column('core_name')

@@ -10,13 +10,13 @@ from collections import Counter
 
 import pytest
 from alembic import command
-from sqlalchemy import func, select, text
+from sqlalchemy import MetaData, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from kb import schema
 from kb.db import make_engine
 from kb.experiences.models import Experience
-from kb.territories.loader import DATA_FILE, read_territories, sync_territories
+from kb.territories.loader import read_territories, sync_territories
 from kb.territories.lookup import contained_codes, get_territory, territory_label
 from kb.territories.models import Territory
 
@@ -85,49 +85,43 @@ def test_collectivites_are_loaded_with_their_communes(db_session):
 
 
 def test_migration_0006_lets_an_existing_database_take_the_collectivites(tmp_path):
-    """A database at 0005 with a write-up in it: ``kb init`` (upgrade, then load) adds the
-    collectivités and their communes, keeps the write-up and its references."""
+    """A database at 0005 with an organisation in it: ``kb init`` (upgrade, then load) adds
+    the collectivités and their communes and the EPCI core names, keeps the organisation and
+    its reference."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     with engine.begin() as connection:
         config = schema.alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "0005")
-    with Session(engine) as session:
-        sync_territories(session, _without_collectivites(tmp_path))
-        session.commit()
-        with pytest.raises(Exception, match="CHECK constraint failed"):
-            session.execute(text("INSERT INTO territory (code, kind, insee, name, search_name) "
-                                 "VALUES ('R978', 'com', '978', 'Saint-Martin', 'saint martin')"))
-        session.rollback()
-        session.execute(text(
+        _load_as_before(connection)
+        with pytest.raises(Exception, match="CHECK constraint failed"), connection.begin_nested():
+            connection.execute(text(
+                "INSERT INTO territory (code, kind, insee, name, search_name) "
+                "VALUES ('R978', 'com', '978', 'Saint-Martin', 'saint martin')"))
+        connection.execute(text(
             "INSERT INTO organisation (name, kind, territory_code, created_at) "
             "VALUES ('Ville de Guéret', 'commune', 'C23096', '2024-01-01')"))
-        session.commit()
     schema.upgrade(engine)
     assert schema.current_revision(engine) == "0006"
     with Session(engine) as session:
         report = sync_territories(session)
         session.commit()
-        assert (report.inserted, report.updated) == (6 + 88, 0)
+        epci = session.scalar(select(func.count()).where(Territory.kind == "epci"))
+        assert (report.inserted, report.updated) == (6 + 88, epci)
         assert session.get(Territory, "R978").kind == "com"
+        assert session.get(Territory, "E248719312").core_name == "limoges metropole"
         assert session.scalar(text("SELECT territory_code FROM organisation")) == "C23096"
         assert session.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()
 
 
-def _without_collectivites(tmp_path):
-    """The data file as it was before the collectivités were added."""
-    import csv
-    import gzip
-
-    from kb.territories.build_data import COLUMNS, write_rows
-
-    path = tmp_path / "before.csv.gz"
-    with gzip.open(DATA_FILE, "rt", encoding="utf-8") as data:
-        rows = [row for row in csv.DictReader(data)
-                if row["kind"] != "com" and f"R{row['region']}" not in COLLECTIVITES]
-    write_rows([{column: row[column] for column in COLUMNS} for row in rows], path)
-    return path
+def _load_as_before(connection) -> None:
+    """The territories as a database at 0005 holds them: no collectivité, no core name."""
+    rows = [{key: value for key, value in row.items() if key != "core_name"}
+            for row in read_territories()
+            if row["kind"] != "com" and f"R{row['region']}" not in COLLECTIVITES]
+    table = Table("territory", MetaData(), autoload_with=connection)
+    connection.execute(table.insert(), rows)
 
 
 # --------------------------------------------------------------------------- autocomplete
