@@ -146,14 +146,17 @@ def _name_matches(session: Session, q: str, limit: int, kinds: tuple[str, ...]) 
     if not variants:
         return []
     prefixes = [_escape_like(variant) for variant in variants]
-    starts = or_(*(column.like(f"{p}%", escape="\\") for p in prefixes
-                   for column in (Territory.search_name, Territory.core_name)))
+    starts = or_(*(Territory.search_name.like(f"{p}%", escape="\\") for p in prefixes))
     has_word = or_(*(Territory.search_name.like(f"% {p}%", escape="\\") for p in prefixes))
+    # An EPCI's core name is the end of its search name from a word on: whatever it matches,
+    # ``has_word`` matches too, so the filter reads ``search_name`` only (from the
+    # (kind, search_name) index) and ``core_name`` is read for the matching rows' rank alone.
+    core_starts = or_(*(Territory.core_name.like(f"{p}%", escape="\\") for p in prefixes))
     query = select(Territory).where(Territory.kind.in_(kinds), or_(starts, has_word))
     if departement:
         query = query.where(Territory.departement == departement)
     rank = case((Territory.search_name.in_(variants), 0), (Territory.core_name.in_(variants), 1),
-                (starts, 2), else_=3)
+                (starts | core_starts, 2), else_=3)
     query = query.order_by(
         rank, Territory.population.desc().nulls_last(), _kind_order(), Territory.code
     )
