@@ -239,6 +239,17 @@ def test_a_query_naming_a_collectivite_offers_its_filter(create_experience, sear
         "R978", "region", "978")
 
 
+def test_comparables_explain_a_collectivite_without_repeating_outre_mer(
+        create_experience, db_session):
+    from kb.search.comparables import Reference, explain
+
+    barthelemy = create_experience(territory_code="R977", territory_types=("outre-mer",))
+    reference = Reference(territory=get_territory(db_session, "R978"),
+                          territory_types=("outre-mer",))
+    assert explain(reference, barthelemy, 0.0).startswith(
+        "Collectivité d'outre-mer de taille similaire")
+
+
 # --------------------------------------------------------------------------- dashboard
 
 
