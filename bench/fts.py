@@ -40,8 +40,9 @@ BUILD = [
        JOIN kb.territory t ON t.code = e.territory_code
        JOIN kb.organisation o ON o.id = e.organisation_id
        LEFT JOIN kb.territory epci ON epci.code = t.epci_code
-       LEFT JOIN kb.territory dep ON dep.kind = 'departement' AND dep.insee = e.departement
-       LEFT JOIN kb.territory reg ON reg.kind = 'region' AND reg.insee = e.region
+       LEFT JOIN kb.territory dep
+              ON dep.kind IN ('departement', 'com') AND dep.insee = e.departement
+       LEFT JOIN kb.territory reg ON reg.kind IN ('region', 'com') AND reg.insee = e.region
        WHERE e.state = 'publiee'""".format(
         body=_lines("e.context", "e.actions", "e.results", "e.lessons", "e.partners"),
         places=_lines("t.name", "epci.name", "dep.name", "reg.name", "o.name")),

@@ -22,11 +22,38 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def upgrade(engine: Engine) -> None:
-    """Migrate the database to the latest revision (idempotent)."""
-    with engine.begin() as connection:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    """Migrate the database to the latest revision (idempotent), in one transaction.
+
+    On SQLite, foreign keys are switched off meanwhile: a batch migration rebuilds a table by
+    copying it and dropping the original, and with foreign keys on, that ``DROP TABLE`` would
+    fail on (or cascade to) the rows that refer to it (the write-ups on a territory). The keys
+    are checked before the commit and switched back on after it.
+    """
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:  # only takes effect outside a transaction
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _check_foreign_keys(connection) -> None:
+    """Refuse (and so roll back) a migration that left a row pointing to nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        table, _rowid, parent, _key = broken[0]
+        raise RuntimeError(f"migration left {len(broken)} broken reference(s), e.g. {table} → "
+                           f"{parent}")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -17,7 +17,7 @@ from kb.dashboard.figures import PUBLISHED, search_url, territory_names
 from kb.db import session
 from kb.experiences.models import Experience, ExperienceTerm
 from kb.experiences.vocabularies import THEME
-from kb.territories.models import Territory
+from kb.territories.models import TOP_KINDS, Territory
 
 PER = 100_000
 
@@ -38,7 +38,7 @@ class Row:
 @dataclass(frozen=True)
 class TerritoryFigures:
     territory: Territory
-    region: Territory | None  # None for a région page (it is its own région)
+    region: Territory | None  # its région or collectivité d'outre-mer; None on their own page
     national_population: int
     rows: tuple[Row, ...]
     total: Row
@@ -56,7 +56,7 @@ class TerritoryFigures:
         territory = self.territory
         if scope == "national":
             return search_url(theme=theme)
-        if scope == "region" or territory.kind == "region":
+        if scope == "region" or territory.kind in TOP_KINDS:
             return search_url(region=territory.region, theme=theme)
         if territory.kind == "departement":
             return search_url(departement=territory.departement, theme=theme)
@@ -84,10 +84,10 @@ def territory_figures(territory: Territory, in_territory) -> TerritoryFigures:
     counts = {code: Row(code, int(a or 0), int(b or 0), int(c)) for code, a, b, c in by_theme}
     a, b, c = session.execute(select(*_sums(in_territory, in_region)).where(PUBLISHED)).one()
     region = None
-    if territory.kind != "region" and territory.region:
+    if territory.kind not in TOP_KINDS and territory.region:
         region = session.get(Territory, f"R{territory.region}")
-    national = session.scalar(
-        select(func.sum(Territory.population)).where(Territory.kind == "region")
+    national = session.scalar(  # France: the régions and the collectivités d'outre-mer
+        select(func.sum(Territory.population)).where(Territory.kind.in_(TOP_KINDS))
     )
     return TerritoryFigures(
         territory=territory, region=region, national_population=int(national or 0),
@@ -97,7 +97,8 @@ def territory_figures(territory: Territory, in_territory) -> TerritoryFigures:
 
 
 def territory_map(territory: Territory) -> maps.DepartementMap | None:
-    """The mini-map of a département or région page: where it is, in France."""
+    """The mini-map of a département or région page: where it is, in France. None for the
+    collectivités d'outre-mer: the map package has no outline for them."""
     if territory.kind == "departement":
         highlighted = {territory.departement}
     elif territory.kind == "region":

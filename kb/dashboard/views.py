@@ -59,7 +59,9 @@ def practice_marks(labelled, theme: str | None) -> dict[str, tuple[str, str]]:
 def dashboard_figures(theme: str | None) -> dict:
     """Everything the dashboard shows, from a handful of aggregate queries."""
     departements = figures.territory_names("departement")
-    regions = sorted(figures.territory_names("region"), key=lambda item: fold(item[1]))
+    # the régions, then the collectivités d'outre-mer (in the table; they have no map outline)
+    regions = [place for kind in ("region", "com")
+               for place in sorted(figures.territory_names(kind), key=lambda item: fold(item[1]))]
     counts = figures.counts_by_departement(theme)
     costs = {cost.theme: cost for cost in figures.median_cost_per_pupil()}
     labelled = figures.labelled_practices()

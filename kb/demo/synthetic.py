@@ -388,8 +388,14 @@ class PlacePicker:
         columns = (Territory.code, Territory.kind, Territory.name, Territory.population,
                    Territory.departement, Territory.region)
         self.pools: dict[str, list[Place]] = {kind: [] for kind in KIND_WEIGHTS}
+        # The collectivités d'outre-mer and their communes (added to the reference data later)
+        # are left out, so that a seed gives the same corpus as before and benchmark runs stay
+        # comparable.
+        collectivites = set(session.scalars(select(Territory.region).where(
+            Territory.kind == "com")))
         for row in session.execute(select(*columns).order_by(Territory.code)):
-            self.pools[row.kind].append(Place(*row[:3], row.population or 0, *row[4:]))
+            if row.kind in self.pools and row.region not in collectivites:
+                self.pools[row.kind].append(Place(*row[:3], row.population or 0, *row[4:]))
         self.kinds = [kind for kind in KIND_WEIGHTS if self.pools[kind]]
         if not self.kinds:
             raise RuntimeError("Aucun territoire en base : lancez d'abord « kb init ».")

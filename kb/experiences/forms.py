@@ -88,8 +88,9 @@ class ExperienceForm(FrenchForm):
 
     territory_code = StringField(
         "Territoire du projet", filters=[strip_text],
-        description="Commune, intercommunalité, département ou région. Tapez quelques lettres "
-                    "du nom et choisissez dans la liste, ou saisissez le code (C23096, D23…).",
+        description="Commune, intercommunalité, département, région ou collectivité "
+                    "d'outre-mer. Tapez quelques lettres du nom et choisissez dans la liste, ou "
+                    "saisissez le code (C23096, D23, R978…).",
     )
     territory_code_search = StringField(filters=[strip_text])
     territory_types = CheckboxesField("Type de territoire")

@@ -38,8 +38,10 @@ FIELDS: tuple[FieldDoc, ...] = (
              "Enseignements et conseils à qui veut reproduire le projet."),
     FieldDoc("territory", "objet",
              "Territoire du projet : code (C + code INSEE d'une commune, E + SIREN d'un EPCI, "
-             "D + numéro de département, R + code de région), nom, nature (commune, epci, "
-             "departement, region), département et région dont il relève, population. "
+             "D + numéro de département, R + code de région ou de collectivité d'outre-mer : "
+             "R978 pour Saint-Martin), nom, nature (commune, epci, departement, region, com), "
+             "département et région dont il relève (pour une collectivité d'outre-mer et ses "
+             "communes, son propre code dans les deux), population. "
              "À l'import, seul le code est lu.", TERRITORY_COLUMNS),
     FieldDoc("organisation", "objet",
              "Structure qui a déposé la fiche : nom et type (commune, epci, departement, region, "

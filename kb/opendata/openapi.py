@@ -95,7 +95,8 @@ def _territory_schema() -> dict:
         "required": ["code", "name", "kind", "departement", "region", "population"],
         "properties": {
             "code": {"type": "string", "pattern": "^[RDEC][0-9A-Z]+$",
-                     "description": "R + région, D + département, E + SIREN, C + INSEE."},
+                     "description": ("R + région ou collectivité d'outre-mer (R978), "
+                                     "D + département, E + SIREN, C + INSEE.")},
             "name": {"type": "string"},
             "kind": {"type": "string", "enum": list(TERRITORY_KINDS)},
             "departement": code, "region": code,

@@ -30,6 +30,7 @@ WEIGHTS = {"kind": 3.0, "band": 2.0, "region": 1.5, "type": 1.0, "theme": 1.5, "
 KIND_NOUNS = {  # noun, feminine
     "commune": ("Commune", True), "epci": ("Intercommunalité", True),
     "departement": ("Département", False), "region": ("Région", True),
+    "com": ("Collectivité d'outre-mer", True),
 }
 TYPE_ADJECTIVES = {  # masculine, feminine
     "rural": ("rural", "rurale"), "periurbain": ("périurbain", "périurbaine"),
@@ -187,7 +188,8 @@ def explain(reference: Reference, experience: Experience, closeness: float) -> s
     shared_types = [c for c in experience.codes("territoire") if c in reference.territory_types]
     if same_kind:
         noun, feminine = KIND_NOUNS[territory.kind]
-        words = [noun] + [TYPE_ADJECTIVES[c][feminine] for c in shared_types[:1]]
+        adjectives = [c for c in shared_types if (territory.kind, c) != ("com", "outre-mer")]
+        words = [noun] + [TYPE_ADJECTIVES[c][feminine] for c in adjectives[:1]]
         if same_band:
             words.append("de taille similaire")
         parts.append(" ".join(words))

@@ -34,15 +34,17 @@ _MARKUP = (
 
 
 class PlaceNames:
-    """Names of départements and régions by code, loaded once (about 120 rows)."""
+    """Names of départements and régions by code, loaded once (about 120 rows); a collectivité
+    d'outre-mer is both."""
 
     def __init__(self, session: Session) -> None:
         rows = session.execute(
             select(Territory.kind, Territory.insee, Territory.name).where(
-                Territory.kind.in_(("departement", "region"))
+                Territory.kind.in_(("departement", "region", "com"))
             )
         )
-        self.names = {(kind, code): name for kind, code, name in rows}
+        self.names = {(level, code): name for kind, code, name in rows
+                      for level in (("departement", "region") if kind == "com" else (kind,))}
 
     def departement(self, code: str | None) -> str:
         return self.names.get(("departement", code), "") if code else ""
@@ -92,9 +94,9 @@ def place_names(experience: Experience, names: PlaceNames) -> list[str]:
     places = [territory.name]
     if territory.kind == "commune" and territory.epci is not None:
         places.append(territory.epci.name)
-    if territory.kind != "departement":
+    if territory.kind not in ("departement", "com"):
         places.append(names.departement(experience.departement))
-    if territory.kind != "region":
+    if territory.kind not in ("region", "com"):
         places.append(names.region(experience.region))
     places.append(experience.organisation.name)
     places.extend(cofiler.organisation.name for cofiler in experience.cofilers)

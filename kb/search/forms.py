@@ -18,8 +18,8 @@ class ComparablesForm(FrenchForm):
 
     territoire = StringField(
         "Mon territoire", filters=[strip_text],
-        description=("Commune, intercommunalité, département ou région\u00a0: nom ou code "
-                     "(C23096, D23…)."),
+        description=("Commune, intercommunalité, département, région ou collectivité "
+                     "d'outre-mer\u00a0: nom ou code (C23096, D23, R978…)."),
     )
     territoire_search = StringField(filters=[strip_text])  # text typed in the autocomplete
     types = CheckboxesField("Type de territoire")

@@ -18,16 +18,18 @@ _places_lock = threading.Lock()
 
 def place_names() -> dict[str, dict[str, str]]:
     """``{"region": {"75": "Nouvelle-Aquitaine"}, "departement": {"23": "Creuse"}}``; cached
-    once the reference data is loaded."""
+    once the reference data is loaded. A collectivité d'outre-mer is in both (``978``
+    Saint-Martin): its write-ups carry its code as their région and their département."""
     if _places:
         return _places
     rows = session.execute(
         select(Territory.kind, Territory.insee, Territory.name)
-        .where(Territory.kind.in_(("region", "departement")))
+        .where(Territory.kind.in_(("region", "departement", "com")))
     ).all()
     names: dict[str, dict[str, str]] = {"region": {}, "departement": {}}
     for kind, code, name in rows:
-        names[kind][code] = name
+        for facet in ("region", "departement") if kind == "com" else (kind,):
+            names[facet][code] = name
     if rows:
         with _places_lock:
             _places.update(names)

@@ -29,7 +29,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyzàâäçéèêëîïôöùûüÿœæ"
 EXACT_LEXICONS = ("title_exact", "summary_exact", "places")
 MAX_PLACE_WORDS = 4
 COMMUNE_MIN_POPULATION = 5_000  # smaller communes only when the name is capitalised
-_KIND_RANK = {"region": 0, "departement": 1, "commune": 2}
+_KIND_RANK = {"region": 0, "com": 0, "departement": 1, "commune": 2}
 
 
 # --------------------------------------------------------------------------- spelling
@@ -178,8 +178,9 @@ def _plausible(territory: Territory, words: list[str]) -> bool:
 
 
 def territory_filter(territory: Territory) -> tuple[str, str] | None:
-    """The facet (parameter, code) a place stands for: its région, or its département."""
-    if territory.kind == "region":
+    """The facet (parameter, code) a place stands for: its région (or collectivité
+    d'outre-mer), or its département."""
+    if territory.kind in ("region", "com"):
         return ("region", territory.region or territory.insee)
     if territory.departement:
         return ("departement", territory.departement)

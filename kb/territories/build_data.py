@@ -13,10 +13,16 @@ legal populations) and writes one compact, sorted, byte-for-byte reproducible CS
 What is kept, and why (see ``data/README.md``):
 
 * régions and départements of metropolitan France and the five DROM (Guadeloupe, Martinique,
-  Guyane, La Réunion, Mayotte); the *collectivités d'outre-mer* (975, 977, 978, 98x) are left
-  out, with their communes, because they are outside the school competences this base compares;
+  Guyane, La Réunion, Mayotte);
+* the six inhabited *collectivités d'outre-mer* of the COG — 975 Saint-Pierre-et-Miquelon,
+  977 Saint-Barthélemy, 978 Saint-Martin, 986 Wallis et Futuna, 987 Polynésie française,
+  988 Nouvelle-Calédonie — as kind ``com``, coded ``R`` + COG code (``R978``), with their 88
+  communes; the package files them both as a région and as a département of the same code,
+  so one ``com`` row stands for both. The uninhabited 984 (Terres australes et antarctiques
+  françaises) and 989 (Clipperton) are left out: no population, no school, no local authority;
 * current communes (``commune-actuelle``; no *communes déléguées/associées*, no Paris, Lyon,
-  Marseille *arrondissements*), with their INSEE legal municipal population and their EPCI;
+  Marseille *arrondissements*), with their INSEE legal municipal population and their EPCI
+  (communes of a COM belong to none);
 * EPCI à fiscalité propre (CC, CA, CU, métropoles), coded ``E`` + SIREN.
 
 Populations: a commune's is the INSEE *population municipale* of the package; a département's,
@@ -44,8 +50,10 @@ COLUMNS = (
     "code", "kind", "insee", "name", "population", "departement", "region", "epci_code",
     "epci_type",
 )
-KIND_ORDER = ("region", "departement", "epci", "commune")
-KEPT_ZONES = ("metro", "drom")  # "com" = collectivités d'outre-mer, left out
+KIND_ORDER = ("region", "com", "departement", "epci", "commune")
+KEPT_ZONES = ("metro", "drom")  # régions and départements
+#: The inhabited collectivités d'outre-mer (984 TAAF and 989 Clipperton have no population).
+COLLECTIVITES = ("975", "977", "978", "986", "987", "988")
 
 
 def read_source(name: str, source_dir: Path = SOURCE_DIR) -> list[dict]:
@@ -59,10 +67,15 @@ def package_version(source_dir: Path = SOURCE_DIR) -> str:
 
 
 def current_communes(communes: Iterable[dict]) -> list[dict]:
-    """Communes that exist today, in metropolitan France and the DROM."""
-    return [
-        c for c in communes if c["type"] == "commune-actuelle" and c["zone"] in KEPT_ZONES
-    ]
+    """Communes that exist today, in metropolitan France, the DROM and the inhabited COM."""
+    return [c for c in communes if c["type"] == "commune-actuelle" and _kept(c)]
+
+
+def _kept(place: dict) -> bool:
+    """In metropolitan France or a DROM, or one of :data:`COLLECTIVITES` (``region`` is the
+    COM's code for a COM and its communes)."""
+    return place["zone"] in KEPT_ZONES or (place["zone"] == "com"
+                                           and place.get("region") in COLLECTIVITES)
 
 
 def epci_of_communes(epcis: Iterable[dict]) -> dict[str, str]:
@@ -117,6 +130,20 @@ def departement_rows(departements: list[dict], communes: list[dict]) -> list[dic
     ]
 
 
+def collectivite_rows(regions: list[dict], communes: list[dict]) -> list[dict]:
+    """One ``com`` row per inhabited collectivité d'outre-mer: its own région and département."""
+    population: defaultdict[str, int] = defaultdict(int)
+    for c in communes:
+        population[c["region"]] += c.get("population") or 0
+    return [
+        {
+            "code": f"R{r['code']}", "kind": "com", "insee": r["code"], "name": r["nom"],
+            "population": population[r["code"]], "departement": r["code"], "region": r["code"],
+        }
+        for r in regions if r["zone"] == "com" and r["code"] in COLLECTIVITES
+    ]
+
+
 def region_rows(regions: list[dict], communes: list[dict]) -> list[dict]:
     population: defaultdict[str, int] = defaultdict(int)
     for c in communes:
@@ -135,8 +162,10 @@ def build_rows(source_dir: Path = SOURCE_DIR) -> list[dict]:
     communes = current_communes(read_source("communes", source_dir))
     communes_by_code = {c["code"]: c for c in communes}
     epcis = read_source("epci", source_dir)
+    regions = read_source("regions", source_dir)
     rows = (
-        region_rows(read_source("regions", source_dir), communes)
+        region_rows(regions, communes)
+        + collectivite_rows(regions, communes)
         + departement_rows(read_source("departements", source_dir), communes)
         + epci_rows(epcis, communes_by_code)
         + commune_rows(communes, epci_of_communes(epcis))

@@ -19,15 +19,15 @@ from pathlib import Path
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from kb.territories.lookup import fold
+from kb.territories.lookup import core_name, fold
 from kb.territories.models import TERRITORY_KINDS, Territory
 
 log = logging.getLogger(__name__)
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "territories.csv.gz"
 COLUMNS = (
-    "code", "kind", "insee", "name", "search_name", "population", "departement", "region",
-    "epci_code", "epci_type",
+    "code", "kind", "insee", "name", "search_name", "core_name", "population", "departement",
+    "region", "epci_code", "epci_type",
 )
 CHUNK_SIZE = 5_000
 
@@ -62,7 +62,8 @@ def sync_territories(session: Session, path: Path = DATA_FILE) -> LoadReport:
 
 
 def read_territories(path: Path = DATA_FILE) -> list[dict]:
-    """The file's rows as column dicts with ``search_name``, parents before children."""
+    """The file's rows as column dicts with ``search_name`` and ``core_name``, parents before
+    children."""
     with gzip.open(path, "rt", encoding="utf-8", newline="") as data:
         rows = [_parse(record) for record in csv.DictReader(data)]
     return sorted(rows, key=lambda row: (TERRITORY_KINDS.index(row["kind"]), row["code"]))
@@ -72,6 +73,7 @@ def _parse(record: dict[str, str]) -> dict:
     row: dict = {column: record.get(column) or None for column in COLUMNS}
     row["population"] = int(row["population"]) if row["population"] else None
     row["search_name"] = fold(row["name"])
+    row["core_name"] = core_name(row["name"]) if row["kind"] == "epci" else None
     return row
 
 

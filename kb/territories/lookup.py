@@ -39,6 +39,15 @@ _TERRITORY_CODE = re.compile(r"[RDEC](?:\d[\dAB]|2[AB])[\dAB]{0,7}")
 # "Guéret (23)": a label as shown by :func:`territory_label`, sent back by a form
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _LABEL = re.compile(r"(?P<name>.*\S)\s*\((?P<departement>\d[\dAB]\d?)\)\s*")
+# What an EPCI's folded name starts with before the place it is named after: its legal form
+# (« CC », « CA », « CU », « Métropole »…), an article, and « Grand » or « Pays de » —
+# « cc du pays de limours », « ca du grand gueret », « metropole de lyon », « grand besancon ».
+_ARTICLE = r"(?:du|de la|de l|des|de|d|la|le|les|l)"
+_ACRONYM = re.compile(r"\s*\([^()]*\)\s*$")  # « CC du Pays de Limours (CCPL) »
+_EPCI_PREFIX = re.compile(
+    r"(?:(?:cc|ca|cu|communaute (?:de communes|d agglomeration|urbaine)|metropole"
+    rf"|eurometropole) (?:{_ARTICLE} )?)?(?:(?:grand|pays(?: {_ARTICLE})?) )?"
+)
 
 
 def fold(text: str) -> str:
@@ -53,6 +62,16 @@ def fold(text: str) -> str:
     return _NOT_ALNUM.sub(" ", text).strip()
 
 
+def core_name(name: str) -> str:
+    """The folded name of an EPCI without what precedes the place it is named after:
+    ``"CU Limoges Métropole"`` → ``"limoges metropole"``, ``"CA du Grand Guéret"`` →
+    ``"gueret"``, ``"Métropole de Lyon"`` → ``"lyon"``, ``"CC du Pays de Limours (CCPL)"`` →
+    ``"limours"``; the whole folded name when nothing is left (``"CC du Pays"``)."""
+    folded = fold(_ACRONYM.sub("", name))
+    core = folded[_EPCI_PREFIX.match(folded).end():]
+    return core or folded
+
+
 def get_territory(session: Session, code: str) -> Territory | None:
     """The territory with this prefixed code (``C23096``), or ``None``."""
     return session.get(Territory, code.strip().upper()) if code else None
@@ -64,11 +83,22 @@ def search_territories(
     """Territories matching ``q`` for the autocomplete, best first, at most ``limit``.
 
     ``q`` is a name (any case, accents or hyphens), a label (« Guéret (23) »), an official code
-    or its start (``23``, ``2A``, ``23096``, a SIREN) or a territory code (``C23096``).
-    Ranking: exact name, then names starting with ``q``, then names with a word starting with
-    ``q``; within each, the most populated first (a département before its homonym village),
-    then by kind (région, département, EPCI, commune) so that Paris the département and Paris
-    the commune, of equal population, come in a stable order.
+    or its start (``23``, ``2A``, ``978``, ``23096``, a SIREN) or a territory code (``C23096``,
+    ``R978``). Names are ranked by how well they match, then by population:
+
+    1. the name is ``q`` (« Lyon » the commune);
+    2. the name of an EPCI without its legal form (:func:`core_name`) is ``q`` (« Métropole de
+       Lyon » for « lyon », « CA du Grand Guéret » for « guéret »);
+    3. the name, or that EPCI core name, starts with ``q`` (« Limousis », and « CU Limoges
+       Métropole » for « limo »);
+    4. a later word of the name starts with ``q`` (« Saint-Léonard-de-Noblat » for « leon »).
+
+    Within each, the most populated first (a département before its homonym village, an
+    intercommunalité, which groups its communes, before the small communes of the same
+    prefix), then by kind (région, collectivité d'outre-mer, département, EPCI, commune) so
+    that Paris the département and Paris the commune, of equal population, come in a stable
+    order — except that an EPCI named after one of its communes comes right after that commune
+    when both are found (« guére »: Guéret, then CA du Grand Guéret).
     """
     q = (q or "").strip()[:200]
     limit = max(0, min(limit, MAX_RESULTS))
@@ -81,7 +111,8 @@ def search_territories(
 
 def _code_matches(session: Session, q: str, limit: int, kinds: tuple[str, ...]) -> list:
     """Territories whose official or territory code is ``q``, then communes whose INSEE code
-    starts with it; département numbers first, since that is what people type."""
+    starts with it; département (or collectivité d'outre-mer) numbers first, since that is
+    what people type."""
     code = q.upper()
     if _TERRITORY_CODE.fullmatch(code):
         territory = session.get(Territory, code)
@@ -95,7 +126,7 @@ def _code_matches(session: Session, q: str, limit: int, kinds: tuple[str, ...]) 
         .where(or_(exact, (Territory.kind == "commune") & Territory.insee.startswith(code)))
         .order_by(
             case((exact, 0), else_=1),
-            case((Territory.kind == "departement", 0), else_=1),
+            case((Territory.kind.in_(("departement", "com")), 0), else_=1),
             _kind_order(),
             Territory.population.desc().nulls_last(),
             Territory.code,
@@ -117,14 +148,33 @@ def _name_matches(session: Session, q: str, limit: int, kinds: tuple[str, ...]) 
     prefixes = [_escape_like(variant) for variant in variants]
     starts = or_(*(Territory.search_name.like(f"{p}%", escape="\\") for p in prefixes))
     has_word = or_(*(Territory.search_name.like(f"% {p}%", escape="\\") for p in prefixes))
+    # An EPCI's core name is the end of its search name from a word on: whatever it matches,
+    # ``has_word`` matches too, so the filter reads ``search_name`` only (from the
+    # (kind, search_name) index) and ``core_name`` is read for the matching rows' rank alone.
+    core_starts = or_(*(Territory.core_name.like(f"{p}%", escape="\\") for p in prefixes))
     query = select(Territory).where(Territory.kind.in_(kinds), or_(starts, has_word))
     if departement:
         query = query.where(Territory.departement == departement)
-    rank = case((Territory.search_name.in_(variants), 0), (starts, 1), else_=2)
+    rank = case((Territory.search_name.in_(variants), 0), (Territory.core_name.in_(variants), 1),
+                (starts | core_starts, 2), else_=3)
     query = query.order_by(
         rank, Territory.population.desc().nulls_last(), _kind_order(), Territory.code
     )
-    return list(session.scalars(query.limit(limit)))
+    return _after_namesakes(list(session.scalars(query.limit(limit))))
+
+
+def _after_namesakes(found: list[Territory]) -> list[Territory]:
+    """``found`` with each EPCI moved right after its member commune it is named after (CU
+    Limoges Métropole after Limoges), when that commune comes later. Both are in the same
+    match tier then: the commune's name starts the EPCI's core name, which matched ``q``."""
+    ordered = list(found)
+    for epci in [t for t in found if t.kind == "epci" and t.core_name]:
+        namesake = next((t for t in ordered if t.kind == "commune" and t.epci_code == epci.code
+                         and f"{epci.core_name} ".startswith(f"{t.search_name} ")), None)
+        if namesake is not None and ordered.index(namesake) > ordered.index(epci):
+            ordered.remove(epci)
+            ordered.insert(ordered.index(namesake) + 1, epci)
+    return ordered
 
 
 def _spellings(folded: str) -> list[str]:
@@ -157,7 +207,8 @@ def _unique(territories: list[Territory]) -> list[Territory]:
 
 def territory_label(territory: Territory) -> str:
     """How a territory is named on pages: « Guéret (23) », « Creuse (23) », « CA du Grand
-    Guéret », « Nouvelle-Aquitaine » — the département number tells homonyms apart."""
+    Guéret », « Nouvelle-Aquitaine », « Saint-Martin » (the collectivité), « Saint-Pierre (975) »
+    (a commune of Saint-Pierre-et-Miquelon) — the département number tells homonyms apart."""
     if territory.kind in ("commune", "departement") and territory.departement:
         return f"{territory.name} ({territory.departement})"
     return territory.name
@@ -178,8 +229,9 @@ def territory_to_json(territory: Territory) -> dict:
 def contained_codes(session: Session, territory: Territory) -> list[str]:
     """Codes of the territories directly inside ``territory``, sorted.
 
-    A région contains its départements; a département, the EPCI attributed to it and its
-    communes; an EPCI, its member communes; a commune, nothing. To gather the write-ups of a
+    A région contains its départements; a collectivité d'outre-mer, its communes; a
+    département, the EPCI attributed to it and its communes; an EPCI, its member communes; a
+    commune, nothing. To gather the write-ups of a
     whole région or département, filter on the write-ups' own ``region``/``departement``
     columns instead: they already cover every territory inside.
     """
@@ -187,6 +239,10 @@ def contained_codes(session: Session, territory: Territory) -> list[str]:
     if territory.kind == "region":
         query = select(column).where(
             Territory.kind == "departement", Territory.region == territory.region
+        )
+    elif territory.kind == "com":
+        query = select(column).where(
+            Territory.kind == "commune", Territory.region == territory.region
         )
     elif territory.kind == "departement":
         query = select(column).where(

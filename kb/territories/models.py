@@ -2,6 +2,12 @@
 
 Codes are prefixed by kind so that one namespace covers them all: ``R84`` (région), ``D23``
 (département), ``E200000172`` (EPCI, by SIREN), ``C23096`` (commune, by INSEE code).
+
+A *collectivité d'outre-mer* (kind ``com``: Saint-Pierre-et-Miquelon, Saint-Barthélemy,
+Saint-Martin, Wallis-et-Futuna, Polynésie française, Nouvelle-Calédonie) stands where a région
+and a département stand for the rest of France: its code is ``R`` + its COG code (``R978``), and
+its ``region`` and ``departement`` columns both hold that code (``978``), as do those of its
+communes (``C97801``) — which is how the COG numbers them. There is no ``D978`` row.
 """
 
 from __future__ import annotations
@@ -11,11 +17,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.db import Base
 
-TERRITORY_KINDS = ("region", "departement", "epci", "commune")
-KIND_PREFIX = {"region": "R", "departement": "D", "epci": "E", "commune": "C"}
-PREFIX_KIND = {prefix: kind for kind, prefix in KIND_PREFIX.items()}
+TERRITORY_KINDS = ("region", "com", "departement", "epci", "commune")
+KIND_PREFIX = {"region": "R", "com": "R", "departement": "D", "epci": "E", "commune": "C"}
+#: Kinds whose territory is the top of its own hierarchy (no région above it).
+TOP_KINDS = ("region", "com")
 KIND_LABELS = {
     "region": "Région",
+    "com": "Collectivité d'outre-mer",
     "departement": "Département",
     "epci": "Intercommunalité",
     "commune": "Commune",
@@ -26,7 +34,7 @@ class Territory(Base):
     __tablename__ = "territory"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('region', 'departement', 'epci', 'commune')", name="kind"
+            "kind IN ('region', 'com', 'departement', 'epci', 'commune')", name="kind"
         ),
         CheckConstraint("population IS NULL OR population >= 0", name="population"),
         Index("ix_territory_kind_search", "kind", "search_name"),
@@ -38,6 +46,10 @@ class Territory(Base):
     name: Mapped[str] = mapped_column(String(200))
     # lower-case, accent-free, hyphens as spaces: what the autocomplete matches against
     search_name: Mapped[str] = mapped_column(String(200), index=True)
+    # for an EPCI, the search name without its legal form, article and « Grand »/« Pays de »
+    # (« cu limoges metropole » → « limoges metropole », « ca du grand gueret » → « gueret »):
+    # the place it is named after, which the autocomplete ranks like a name (NULL otherwise)
+    core_name: Mapped[str | None] = mapped_column(String(200))
     population: Mapped[int | None] = mapped_column(Integer)
     departement: Mapped[str | None] = mapped_column(String(3), index=True)  # "23", "2A", "971"
     region: Mapped[str | None] = mapped_column(String(3), index=True)  # "75"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from kb.dashboard.territory_figures import territory_figures, territory_map
 from kb.db import session
 from kb.experiences.access import published_page
 from kb.experiences.models import Experience
-from kb.territories.models import Territory
+from kb.territories.models import TOP_KINDS, Territory
 from kb.territories.views import bp
 
 PER_PAGE = 20
@@ -17,7 +17,7 @@ PER_PAGE = 20
 
 def experiences_condition(territory: Territory):
     """Write-ups filed for this territory or for a territory it contains."""
-    if territory.kind == "region":
+    if territory.kind in TOP_KINDS:
         return Experience.region == territory.region
     if territory.kind == "departement":
         return Experience.departement == territory.departement
@@ -29,9 +29,10 @@ def experiences_condition(territory: Territory):
 
 
 def parents(territory: Territory) -> list[Territory]:
-    """Région, département and EPCI above this territory, from the top."""
+    """Région (or collectivité d'outre-mer), département and EPCI above this territory, from the
+    top; a commune of a collectivité d'outre-mer has only its collectivité (no ``D978``)."""
     codes = []
-    if territory.kind != "region" and territory.region:
+    if territory.kind not in TOP_KINDS and territory.region:
         codes.append(f"R{territory.region}")
     if territory.kind in ("commune", "epci") and territory.departement:
         codes.append(f"D{territory.departement}")
@@ -45,7 +46,7 @@ def parents(territory: Territory) -> list[Territory]:
 def show(code: str):
     territory = session.get(Territory, code.upper())
     if territory is None:
-        abort(404)
+        return _collectivite_redirect(code)
     condition = experiences_condition(territory)
     return render_template(
         "territories/show.html", territory=territory, parents=parents(territory),
@@ -53,3 +54,13 @@ def show(code: str):
         page_title=territory.name,
         figures=territory_figures(territory, condition), mini_map=territory_map(territory),
     )
+
+
+def _collectivite_redirect(code: str):
+    """``/territoires/D978`` → ``/territoires/R978``: a collectivité d'outre-mer is filed as
+    both région and département of its code, under its ``R`` code only; anything else is 404."""
+    code = code.upper()
+    collectivite = session.get(Territory, f"R{code[1:]}") if code.startswith("D") else None
+    if collectivite is None or collectivite.kind != "com":
+        abort(404)
+    return redirect(url_for("territories.show", code=collectivite.code), 301)

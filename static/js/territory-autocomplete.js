@@ -9,7 +9,7 @@
   "use strict";
   var DELAY_MS = 200;
   var MIN_LENGTH = 2;
-  var KINDS = {region: "Région", departement: "Département", epci: "Intercommunalité", commune: "Commune"};
+  var KINDS = {region: "Région", com: "Collectivité d'outre-mer", departement: "Département", epci: "Intercommunalité", commune: "Commune"};
 
   function formatNumber(value) {
     return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");

@@ -35,7 +35,7 @@ def population(db_session, code: str) -> int:
 
 def national_population(db_session) -> int:
     return db_session.scalar(
-        select(func.sum(Territory.population)).where(Territory.kind == "region")
+        select(func.sum(Territory.population)).where(Territory.kind.in_(("region", "com")))
     )
 
 

@@ -37,3 +37,9 @@ def test_autocomplete_refuses_an_unknown_kind(client):
     response = client.get("/api/v1/territoires?q=creuse&kind=canton")
     assert response.status_code == 400
     assert "canton" in response.get_json()["message"]
+
+
+def test_autocomplete_puts_the_epci_named_after_the_query_before_small_communes(client):
+    labels = [item["label"] for item in client.get("/api/v1/territoires?q=Limo").get_json()]
+    assert labels[:2] == ["Limoges (87)", "CU Limoges Métropole"]
+    assert labels.index("CU Limoges Métropole") < labels.index("Limousis (11)")

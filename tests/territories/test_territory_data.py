@@ -28,24 +28,30 @@ def test_build_is_byte_for_byte_reproducible(tmp_path):
     assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
 
 
-def test_file_holds_metropolitan_and_drom_territories_only():
+def test_file_holds_metropolitan_drom_and_inhabited_com_territories():
     rows = read_territories()
     counts = Counter(row["kind"] for row in rows)
     assert counts["region"] == 18
+    assert counts["com"] == 6
     assert counts["departement"] == 101
     assert 1_200 <= counts["epci"] <= 1_300
-    assert 34_800 <= counts["commune"] <= 35_000
+    assert 34_800 + 88 <= counts["commune"] <= 35_000 + 88
     departements = {row["departement"] for row in rows if row["kind"] == "commune"}
-    assert {"975", "977", "978", "987", "988"}.isdisjoint(departements)
+    assert {"975", "977", "978", "986", "987", "988"} <= departements
+    assert {"984", "989"}.isdisjoint(departements)  # TAAF and Clipperton: nobody lives there
 
 
 def test_every_commune_parent_exists_in_the_file():
     rows = read_territories()
     codes = {row["code"] for row in rows}
+    collectivites = {row["region"] for row in rows if row["kind"] == "com"}
     communes = [row for row in rows if row["kind"] == "commune"]
-    assert all(f"D{c['departement']}" in codes and f"R{c['region']}" in codes for c in communes)
+    assert all(f"R{c['region']}" in codes for c in communes)
+    assert all(f"D{c['departement']}" in codes for c in communes
+               if c["region"] not in collectivites)
     assert all(c["epci_code"] in codes for c in communes if c["epci_code"])
-    without_epci = {c["name"] for c in communes if not c["epci_code"]}
+    without_epci = {c["name"] for c in communes
+                    if not c["epci_code"] and c["region"] not in collectivites}
     assert without_epci == {"Île-de-Bréhat", "Île-de-Sein", "Ouessant", "L'Île-d'Yeu"}
 
 

@@ -33,15 +33,18 @@ def _write(path, lines):
 def test_loaded_database_has_every_kind_of_territory(db_session):
     counts = _counts(db_session)
     assert counts["region"] == 18
+    assert counts["com"] == 6
     assert counts["departement"] == 101
     assert 1_200 <= counts["epci"] <= 1_300
-    assert 34_800 <= counts["commune"] <= 35_000
+    assert 34_800 <= counts["commune"] <= 35_100
 
 
 def test_corsica_and_overseas_departements_exist(db_session):
     for code in ("D2A", "D2B", "D971", "D972", "D973", "D974", "D976", "R84", "R94", "R06"):
         assert db_session.get(Territory, code) is not None, code
-    assert db_session.get(Territory, "D975") is None  # collectivité d'outre-mer, left out
+    # a collectivité d'outre-mer is filed under its R code only (it is région and département)
+    assert db_session.get(Territory, "D975") is None
+    assert db_session.get(Territory, "R975").kind == "com"
 
 
 def test_gueret_has_population_epci_and_parents(db_session):

@@ -4,6 +4,7 @@ import pytest
 
 from kb.territories.lookup import (
     contained_codes,
+    core_name,
     fold,
     get_territory,
     population_band,
@@ -56,8 +57,57 @@ def test_saint_denis_spellings_give_the_same_first_results(db_session, query):
 
 def test_exact_name_comes_before_prefix_and_word_matches(db_session):
     codes = _codes(search_territories(db_session, "lyon"))
-    assert codes[0] == "C69123"
-    assert codes.index("C27377") < codes.index("E200046977")  # Lyons-la-Forêt, then Métropole
+    # Lyon, the Métropole de Lyon (named after it), then Lyons-la-Forêt (a prefix match)
+    assert codes[:2] == ["C69123", "E200046977"]
+    assert codes.index("E200046977") < codes.index("C27377")
+
+
+@pytest.mark.parametrize(("name", "core"), [
+    ("CU Limoges Métropole", "limoges metropole"),
+    ("CA du Grand Guéret", "gueret"),
+    ("Métropole de Lyon", "lyon"),
+    ("Métropole du Grand Paris", "paris"),
+    ("Eurométropole de Strasbourg", "strasbourg"),
+    ("CC du Pays de Limours (CCPL)", "limours"),
+    ("CC de l'Est Lyonnais (CCEL)", "est lyonnais"),
+    ("CC des Monts du Lyonnais", "monts du lyonnais"),
+    ("CC de la Vallée de l'Hérault", "vallee de l herault"),
+    ("CC Pays d'Apt Luberon", "apt luberon"),
+    ("Grand Besançon Métropole", "besancon metropole"),
+    ("Bordeaux Métropole", "bordeaux metropole"),
+    ("CC du Pays", "pays"),
+])
+def test_core_name_drops_the_legal_form_article_and_grand(name, core):
+    assert core_name(name) == core
+
+
+def test_an_epci_named_after_the_query_comes_before_communes_that_merely_start_with_it(
+        db_session):
+    """« Limo »: CU Limoges Métropole (« limoges… » once its legal form is set aside) ranks
+    with the names starting with « limo », by population — so before Limousis (121
+    inhabitants), where it used to come after every commune starting with « limo »."""
+    codes = _codes(search_territories(db_session, "Limo"))
+    limoges, metropole, limoux, limousis = "C87085", "E248719312", "C11206", "C11205"
+    assert codes[:2] == [limoges, metropole]  # Limoges, then the CU named after it
+    assert codes.index(metropole) < codes.index(limoux) < codes.index(limousis)
+
+
+def test_tiers_then_population_decide_the_order(db_session):
+    gueret = _codes(search_territories(db_session, "gueret"))
+    assert gueret[:2] == ["C23096", "E200034825"]  # Guéret, then CA du Grand Guéret
+    guer = search_territories(db_session, "guér")
+    codes = _codes(guer)
+    # Guer (the exact name), then every name starting with « guer » (the CA through its core
+    # name « gueret »), by size, but the CA (28,000 inhabitants) comes right after Guéret, the
+    # commune it is named after
+    assert codes[:4] == ["C56075", "C44069", "C23096", "E200034825"]
+    communes = [t.population for t in guer[1:] if t.kind == "commune"]
+    assert communes == sorted(communes, reverse=True)
+    assert _codes(search_territories(db_session, "guére"))[:2] == ["C23096", "E200034825"]
+    paris = _codes(search_territories(db_session, "paris"))
+    assert set(paris[:2]) == {"C75056", "D75"} and paris[2] == "E200054781"
+    limours = _codes(search_territories(db_session, "limours"))
+    assert limours[:2] == ["C91338", "E249100074"]  # the commune, then CC du Pays de Limours
 
 
 def test_creuse_gives_the_departement_first(db_session):
