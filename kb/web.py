@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import Flask, abort, send_from_directory
 from markupsafe import Markup
 
-from kb import ROOT, html
+from kb import ROOT, french, html
 from kb.experiences import vocabularies
 
 DSFR_DIST = ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
     html.init_app(app)
     app.jinja_env.filters.update(
         number=format_number, euros=format_euros, month=format_month, date_fr=format_date,
+        compte=french.compte,
     )
     from kb.experiences.terms import term_label, terms_of
 
@@ -81,6 +82,7 @@ def init_app(app: Flask) -> None:
         service_name=app.config.get("SERVICE_NAME", "Base d'expériences du numérique éducatif"),
         nbsp=Markup("&nbsp;"),
         broader_place=broader_place,
+        pluriel=french.pluriel,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

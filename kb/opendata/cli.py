@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
+from kb.french import compte_simple, pluriel
 from kb.search.schema import FACETS
 
 IMPORT_STATUSES = ("publiee", "brouillon")
@@ -42,7 +43,9 @@ def import_command(file: str, skip_invalid: bool, status: str) -> None:
         click.echo(line, err=True)
     if report.refused and not skip_invalid:
         db.get_session().rollback()
-        _fail(f"Aucune fiche importée : {len(report.refused)} enregistrement(s) refusé(s) sur "
+        refused = compte_simple(len(report.refused), "enregistrement refusé",
+                                "enregistrements refusés")
+        _fail(f"Aucune fiche importée : {refused} sur "
               f"{report.total}. Corrigez-les, ou relancez avec --skip-invalid pour importer "
               "les autres.")
     db.commit()
@@ -51,9 +54,12 @@ def import_command(file: str, skip_invalid: bool, status: str) -> None:
 
 def _import_summary(report, status: str) -> str:
     state = "publiées" if status == "publiee" else "en brouillon"
-    text = f"{report.created} fiche(s) importée(s) ({state}) sur {report.total}."
+    created = compte_simple(report.created, "fiche importée", "fiches importées")
+    text = f"{created} ({state}) sur {report.total}."
     if report.refused:
-        text += f" {len(report.refused)} enregistrement(s) refusé(s), ignoré(s)."
+        refused = len(report.refused)
+        text += (f" {compte_simple(refused, 'enregistrement refusé', 'enregistrements refusés')}, "
+                 f"{pluriel(refused, 'ignoré', 'ignorés')}.")
     return text
 
 
@@ -92,4 +98,4 @@ def export_command(file: str, q: str, tri: str, base_url: str | None, **filters)
         _fail(f"Export impossible : {error.message}")
     except IndexUnavailable as error:
         _fail(f"Export impossible : index de recherche indisponible ({error.message}).")
-    click.echo(f"{count} fiche(s) exportée(s) dans {file}.")
+    click.echo(f"{compte_simple(count, 'fiche exportée', 'fiches exportées')} dans {file}.")
