@@ -13,7 +13,7 @@ from kb.french import compte_simple, pluriel
 from kb.search.schema import FACETS
 
 IMPORT_STATUSES = ("publiee", "brouillon")
-EXPORT_FORMATS = (".json", ".csv")
+EXPORT_FORMATS = (".json", ".csv", ".xlsx")
 
 
 def _fail(message: str) -> NoReturn:
@@ -78,22 +78,28 @@ def _facet_options(command):
 @click.option("--tri", default="", help="Ordre : pertinence, date ou budget.")
 @click.option("--base-url", default=None,
               help="Adresse publique du service (https://…), pour le champ « url ».")
+@click.option("--separateur", type=click.Choice(["virgule", "point-virgule"]), default="virgule",
+              show_default=True,
+              help="Séparateur du CSV : point-virgule pour un tableur réglé en français.")
 @with_appcontext
-def export_command(file: str, q: str, tri: str, base_url: str | None, **filters) -> None:
-    """Export the published write-ups (format from the extension: .json or .csv), with the
-    filters of ``/recherche``."""
+def export_command(file: str, q: str, tri: str, base_url: str | None, separateur: str,
+                   **filters) -> None:
+    """Export the published write-ups (format from the extension: .json, .csv or .xlsx), with
+    the filters of ``/recherche``."""
     from kb.opendata.exporting import export_to_file
     from kb.opendata.selection import params_from_args
+    from kb.opendata.streams import CSV_SEPARATORS
     from kb.search.params import BadParameter
     from kb.search.store import IndexUnavailable
 
     suffix = Path(file).suffix.lower()
     if suffix not in EXPORT_FORMATS:
-        _fail("Export impossible : le nom du fichier doit finir par .json ou .csv.")
+        _fail("Export impossible : le nom du fichier doit finir par .json, .csv ou .xlsx.")
     args = MultiDict([("q", q), ("tri", tri)]
                      + [(name, code) for name, codes in filters.items() for code in codes])
     try:
-        count = export_to_file(Path(file), params_from_args(args), base_url)
+        count = export_to_file(Path(file), params_from_args(args), base_url,
+                               CSV_SEPARATORS[separateur])
     except BadParameter as error:
         _fail(f"Export impossible : {error.message}")
     except IndexUnavailable as error:

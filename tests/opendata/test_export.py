@@ -282,7 +282,7 @@ def test_cli_exports_json_and_csv_with_filters(runner, corpus, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["export", "fiches.xlsx"], "doit finir par .json ou .csv"),
+    (["export", "fiches.ods"], "doit finir par .json, .csv ou .xlsx"),
     (["export", "fiches.csv", "--theme", "inconnu"], "Code inconnu pour le paramètre"),
 ])
 def test_cli_export_refuses_bad_arguments_in_french(runner, tmp_path, args, message):
