@@ -284,11 +284,10 @@ def organisation_errors(data: dict) -> dict[str, str]:
     code = data.get("territory_code")
     if code and session.get(Territory, code) is None:
         errors["territory_code"] = "Territoire introuvable : choisissez-le dans la liste."
-    website = data.get("website") or ""
-    if website and not website.lower().startswith(("http://", "https://")):
-        errors["website"] = "L'adresse doit commencer par http:// ou https://."
-    elif len(website) > WEBSITE_MAX:
-        errors["website"] = f"L'adresse ne doit pas dépasser {WEBSITE_MAX} caractères."
+    from kb.accounts.presentation import website_error
+
+    if message := website_error(data.get("website")):
+        errors["website"] = message
     return errors
 
 
