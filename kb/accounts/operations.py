@@ -196,6 +196,8 @@ def change_account(user: User, admin: User, role: str, organisation: Organisatio
     if user.id == admin.id and role != "admin":
         raise AccountInvalid({"role": "Vous ne pouvez pas retirer votre propre rôle "
                                       "d'administrateur."})
+    if user.organisation_id != (organisation.id if organisation else None):
+        user.manages_organisation = False  # keeping a page does not follow to another one
     user.role, user.organisation = role, organisation
     return user
 

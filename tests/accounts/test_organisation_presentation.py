@@ -152,3 +152,15 @@ def test_naming_a_manager_needs_the_csrf_token(csrf_app, create_user, gueret, lo
     response = client.post(f"/admin/comptes/{member.id}/gestion-organisation",
                            data={"manages_organisation": "y"})
     assert response.status_code == 400
+
+
+def test_moving_a_manager_to_another_organisation_ends_the_management(
+        client, login_as, manager, create_organisation, db_session):
+    other = create_organisation(name="Autre commune")
+    login_as("admin")
+    response = client.post(f"/admin/comptes/{manager.id}",
+                           data={"role": "contributeur", "organisation_id": str(other.id)})
+    assert response.status_code == 303
+    db_session.expire_all()
+    moved = db_session.get(User, manager.id)
+    assert moved.organisation_id == other.id and moved.manages_organisation is False
