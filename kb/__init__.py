@@ -57,6 +57,7 @@ def _instance_path(config: object | None) -> Path:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from kb.accounts import presentation_views as _presentation  # noqa: F401  (adds routes)
     from kb.accounts.password_views import bp as password_bp
     from kb.accounts.proconnect_views import bp as proconnect_bp
     from kb.accounts.views import admin_bp

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kb import schema
 from kb.db import Base, import_models
+from kb.french import compte_simple
 
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
@@ -366,9 +367,9 @@ def _reset_sequences(connection: Connection, tables) -> None:
 
 
 def _summary(counts: dict) -> str:
-    return (f"{counts.get('experience', 0)} fiche(s), {counts.get('user_account', 0)} compte(s), "
-            f"{counts.get('organisation', 0)} organisation(s), "
-            f"{counts.get('territory', 0)} territoire(s)")
+    return ", ".join(compte_simple(counts.get(table, 0), noun) for table, noun in (
+        ("experience", "fiche"), ("user_account", "compte"), ("organisation", "organisation"),
+        ("territory", "territoire")))
 
 
 @click.command("backup")
@@ -411,4 +412,5 @@ def restore_command(directory: Path, no_index: bool) -> None:
         from kb.search.sync import rebuild_index
 
         report = rebuild_index(extension().store, extension().make_session)
-        click.echo(f"Index reconstruit : {report['documents']} fiche(s) publiée(s).")
+        published = compte_simple(report["documents"], "fiche publiée", "fiches publiées")
+        click.echo(f"Index reconstruit : {published}.")

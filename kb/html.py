@@ -6,6 +6,7 @@ defined here; nothing else is marked safe.
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import bleach
@@ -65,6 +66,16 @@ def markdown_to_text(text: str | None) -> str:
     return bleach.clean(html, tags=set(), strip=True, strip_comments=True)
 
 
+def summary_text(text: str | None, length: int = 200) -> str:
+    """One line of plain text from a Markdown field, cut at a word within ``length``
+    characters (for ``<meta name="description">``; the template escapes it)."""
+    words = html_lib.unescape(markdown_to_text(text)).split()
+    line = " ".join(words)
+    if len(line) <= length:
+        return line
+    return line[:length - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 #: Brackets around a highlighted word in a raw snippet (control characters: never in the text
 #: the highlighter sees, see :mod:`kb.search.snippets`).
 MARK_START, MARK_END = "\x02", "\x03"
@@ -88,3 +99,4 @@ def plain(text: str | None) -> Markup:
 def init_app(app) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["plain"] = plain
+    app.jinja_env.filters["summary_text"] = summary_text

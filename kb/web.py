@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import Flask, abort, send_from_directory
 from markupsafe import Markup
 
-from kb import ROOT, html
+from kb import ROOT, french, html
 from kb.experiences import vocabularies
 
 DSFR_DIST = ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"
@@ -27,11 +27,28 @@ def format_number(value: int | float | None, decimals: int = 0) -> str:
     return text
 
 
-def format_euros(value: int | float | None) -> str:
+#: Decimals of every derived figure (a rate per 100 000 inhabitants, a cost per pupil, a
+#: median): one, everywhere, so that figures side by side read alike.
+DERIVED_DECIMALS = 1
+
+
+def format_euros(value: int | float | None, decimals: int | None = None) -> str:
+    """An amount: « 85 000 € » (whole euros by default, ``decimals`` when asked)."""
     if value is None:
         return "—"
-    decimals = 0 if float(value).is_integer() or value >= 100 else 2
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() or value >= 100 else 2
     return f"{format_number(value, decimals)}\u00a0€"
+
+
+def format_ratio(value: int | float | None) -> str:
+    """A derived figure with :data:`DERIVED_DECIMALS` decimals: ``0.3456`` → « 0,3 »."""
+    return format_number(value, DERIVED_DECIMALS)
+
+
+def format_euros_ratio(value: int | float | None) -> str:
+    """A derived amount (cost per pupil, median): « 132,8 € »."""
+    return format_euros(value, DERIVED_DECIMALS)
 
 
 def format_month(value: date | None) -> str:
@@ -71,6 +88,7 @@ def init_app(app: Flask) -> None:
     html.init_app(app)
     app.jinja_env.filters.update(
         number=format_number, euros=format_euros, month=format_month, date_fr=format_date,
+        compte=french.compte, ratio=format_ratio, euros_ratio=format_euros_ratio,
     )
     from kb.experiences.terms import term_label, terms_of
 
@@ -81,6 +99,7 @@ def init_app(app: Flask) -> None:
         service_name=app.config.get("SERVICE_NAME", "Base d'expériences du numérique éducatif"),
         nbsp=Markup("&nbsp;"),
         broader_place=broader_place,
+        pluriel=french.pluriel,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

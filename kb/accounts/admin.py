@@ -34,6 +34,7 @@ from kb.db import row_id, session
 from kb.experiences.operations import ExperienceInvalid, update_term_labels
 from kb.experiences.terms import term_labels
 from kb.experiences.vocabularies import ALL_VOCABULARIES, BY_NAME
+from kb.french import compte
 from kb.territories.lookup import fold
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -295,7 +296,8 @@ def vocabulary(name: str):
             for code, message in invalid.errors.items():
                 form[f"label_{code}"].errors = [message]
         else:
-            flash(f"{len(changed)} libellé(s) modifié(s) dans « {definition.label} ».", "success")
+            flash(f"{compte(len(changed), 'libellé modifié', 'libellés modifiés')} dans "
+                  f"« {definition.label} ».", "success")
             return redirect(url_for("admin.vocabularies") + f"#vocabulaire-{name}", 303)
     forms = {v.name: _vocabulary_form(v, labels, formdata=None) for v in ALL_VOCABULARIES}
     forms[name] = form

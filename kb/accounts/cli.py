@@ -19,6 +19,7 @@ from kb.accounts.operations import (
     organisation_for,
 )
 from kb.experiences.vocabularies import ROLE_CODES
+from kb.french import compte_simple
 
 user_group = click.Group("user", help="Gérer les comptes.")
 
@@ -79,7 +80,7 @@ def list_command(role: str | None) -> None:
     for user in users:
         organisation = user.organisation.name if user.organisation else "—"
         click.echo(f"{user.id}\t{user.email}\t{user.role}\t{account_state(user)}\t{organisation}")
-    click.echo(f"{len(users)} compte(s).", err=True)
+    click.echo(f"{compte_simple(len(users), 'compte')}.", err=True)
 
 
 def account_state(user: User) -> str:

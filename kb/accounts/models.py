@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,6 +43,7 @@ class Organisation(Base):
     description: Mapped[str | None] = mapped_column(Text)
     siret: Mapped[str | None] = mapped_column(String(14), index=True)  # ProConnect's claim
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    presentation_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     territory: Mapped[Territory | None] = relationship()
     members: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -96,6 +98,9 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # keeps the public page of their organisation (website, presentation), granted by an admin
+    manages_organisation: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     # bumped on password change so that other sessions end
     session_token: Mapped[str | None] = mapped_column(String(64))
 

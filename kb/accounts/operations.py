@@ -196,6 +196,8 @@ def change_account(user: User, admin: User, role: str, organisation: Organisatio
     if user.id == admin.id and role != "admin":
         raise AccountInvalid({"role": "Vous ne pouvez pas retirer votre propre rôle "
                                       "d'administrateur."})
+    if user.organisation_id != (organisation.id if organisation else None):
+        user.manages_organisation = False  # keeping a page does not follow to another one
     user.role, user.organisation = role, organisation
     return user
 
@@ -284,11 +286,10 @@ def organisation_errors(data: dict) -> dict[str, str]:
     code = data.get("territory_code")
     if code and session.get(Territory, code) is None:
         errors["territory_code"] = "Territoire introuvable : choisissez-le dans la liste."
-    website = data.get("website") or ""
-    if website and not website.lower().startswith(("http://", "https://")):
-        errors["website"] = "L'adresse doit commencer par http:// ou https://."
-    elif len(website) > WEBSITE_MAX:
-        errors["website"] = f"L'adresse ne doit pas dépasser {WEBSITE_MAX} caractères."
+    from kb.accounts.presentation import website_error
+
+    if message := website_error(data.get("website")):
+        errors["website"] = message
     return errors
 
 

@@ -23,6 +23,7 @@ from kb.accounts.operations import (
 )
 from kb.accounts.throttling import limit_sign_in, record_failure
 from kb.alerts.views import account_saved_searches
+from kb.dashboard.followed import account_followed
 from kb.db import row_id, session
 from kb.experiences.access import published_page, visible_condition
 from kb.experiences.models import CoFiler, Experience
@@ -123,6 +124,7 @@ def _account_page(profile: ProfileForm, password_form: PasswordChangeForm, statu
         "accounts/account.html", profile_form=profile, password_form=password_form,
         experiences=_own_experiences(), page_title="Mon compte",
         **account_notifications(current_user), **account_saved_searches(current_user),
+        **account_followed(current_user),
     ), status
 
 

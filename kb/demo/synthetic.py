@@ -25,6 +25,7 @@ from kb.accounts.models import Organisation
 from kb.experiences.models import Experience, ExperienceTerm, Revision
 from kb.experiences.slugs import slugify
 from kb.experiences.snapshot import EDITABLE_FIELDS, VOCABULARY_FIELDS, month_string
+from kb.french import compte_simple
 from kb.search.models import OutboxEntry
 from kb.territories.models import Territory
 
@@ -578,7 +579,7 @@ def _number(value: int) -> str:
 
 
 def _count_words(count: int, singular: str, plural: str) -> str:
-    return f"{count} {singular if count == 1 else plural}"
+    return compte_simple(count, singular, plural)
 
 
 def _weighted(rng: random.Random, weights: dict[str, int]) -> str:

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from kb import db
+from kb.french import compte_simple
 
 DIGEST_EVERY = 3600.0  # seconds between two digest rounds of the worker
 ALERTS_EVERY = 3600.0  # seconds between two alert rounds of the worker
@@ -39,7 +40,7 @@ def send_command(follow: bool, interval: float, rounds: int | None) -> None:
             _periodic(last_rounds)
         report = ext.deliver()
         if report["sent"] or report["retry"] or report["failed"] or not follow:
-            click.echo(f"{report['sent']} envoyé(s), {report['retry']} à réessayer, "
+            click.echo(f"{compte_simple(report['sent'], 'envoyé')}, {report['retry']} à réessayer, "
                        f"{report['failed']} en échec définitif.")
         done += 1
         if not follow or (rounds is not None and done >= rounds):
@@ -98,7 +99,7 @@ def status_command() -> None:
 def digest_command() -> None:
     """Queue the authors' digests of interests and replications now."""
     queued = _run_digests()
-    click.echo(f"{queued} résumé(s) mis en file d'envoi.")
+    click.echo(f"{compte_simple(queued, 'résumé mis', 'résumés mis')} en file d'envoi.")
 
 
 @click.group("alerts")
@@ -113,5 +114,6 @@ def alerts_group() -> None:
 def alerts_send_command(force: bool) -> None:
     """Queue the alerts of the saved searches that are due (daily or weekly)."""
     report = _run_alerts(force)
-    click.echo(f"{report['checked']} recherche(s) examinée(s), {report['sent']} alerte(s) mise(s) "
-               "en file d'envoi.")
+    checked = compte_simple(report["checked"], "recherche examinée", "recherches examinées")
+    sent = compte_simple(report["sent"], "alerte mise", "alertes mises")
+    click.echo(f"{checked}, {sent} en file d'envoi.")

@@ -9,10 +9,11 @@ import click
 from flask.cli import with_appcontext
 from werkzeug.datastructures import MultiDict
 
+from kb.french import compte_simple, pluriel
 from kb.search.schema import FACETS
 
 IMPORT_STATUSES = ("publiee", "brouillon")
-EXPORT_FORMATS = (".json", ".csv")
+EXPORT_FORMATS = (".json", ".csv", ".xlsx")
 
 
 def _fail(message: str) -> NoReturn:
@@ -42,7 +43,9 @@ def import_command(file: str, skip_invalid: bool, status: str) -> None:
         click.echo(line, err=True)
     if report.refused and not skip_invalid:
         db.get_session().rollback()
-        _fail(f"Aucune fiche importée : {len(report.refused)} enregistrement(s) refusé(s) sur "
+        refused = compte_simple(len(report.refused), "enregistrement refusé",
+                                "enregistrements refusés")
+        _fail(f"Aucune fiche importée : {refused} sur "
               f"{report.total}. Corrigez-les, ou relancez avec --skip-invalid pour importer "
               "les autres.")
     db.commit()
@@ -51,9 +54,12 @@ def import_command(file: str, skip_invalid: bool, status: str) -> None:
 
 def _import_summary(report, status: str) -> str:
     state = "publiées" if status == "publiee" else "en brouillon"
-    text = f"{report.created} fiche(s) importée(s) ({state}) sur {report.total}."
+    created = compte_simple(report.created, "fiche importée", "fiches importées")
+    text = f"{created} ({state}) sur {report.total}."
     if report.refused:
-        text += f" {len(report.refused)} enregistrement(s) refusé(s), ignoré(s)."
+        refused = len(report.refused)
+        text += (f" {compte_simple(refused, 'enregistrement refusé', 'enregistrements refusés')}, "
+                 f"{pluriel(refused, 'ignoré', 'ignorés')}.")
     return text
 
 
@@ -72,24 +78,30 @@ def _facet_options(command):
 @click.option("--tri", default="", help="Ordre : pertinence, date ou budget.")
 @click.option("--base-url", default=None,
               help="Adresse publique du service (https://…), pour le champ « url ».")
+@click.option("--separateur", type=click.Choice(["virgule", "point-virgule"]), default="virgule",
+              show_default=True,
+              help="Séparateur du CSV : point-virgule pour un tableur réglé en français.")
 @with_appcontext
-def export_command(file: str, q: str, tri: str, base_url: str | None, **filters) -> None:
-    """Export the published write-ups (format from the extension: .json or .csv), with the
-    filters of ``/recherche``."""
+def export_command(file: str, q: str, tri: str, base_url: str | None, separateur: str,
+                   **filters) -> None:
+    """Export the published write-ups (format from the extension: .json, .csv or .xlsx), with
+    the filters of ``/recherche``."""
     from kb.opendata.exporting import export_to_file
     from kb.opendata.selection import params_from_args
+    from kb.opendata.streams import CSV_SEPARATORS
     from kb.search.params import BadParameter
     from kb.search.store import IndexUnavailable
 
     suffix = Path(file).suffix.lower()
     if suffix not in EXPORT_FORMATS:
-        _fail("Export impossible : le nom du fichier doit finir par .json ou .csv.")
+        _fail("Export impossible : le nom du fichier doit finir par .json, .csv ou .xlsx.")
     args = MultiDict([("q", q), ("tri", tri)]
                      + [(name, code) for name, codes in filters.items() for code in codes])
     try:
-        count = export_to_file(Path(file), params_from_args(args), base_url)
+        count = export_to_file(Path(file), params_from_args(args), base_url,
+                               CSV_SEPARATORS[separateur])
     except BadParameter as error:
         _fail(f"Export impossible : {error.message}")
     except IndexUnavailable as error:
         _fail(f"Export impossible : index de recherche indisponible ({error.message}).")
-    click.echo(f"{count} fiche(s) exportée(s) dans {file}.")
+    click.echo(f"{compte_simple(count, 'fiche exportée', 'fiches exportées')} dans {file}.")

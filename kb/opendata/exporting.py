@@ -1,4 +1,4 @@
-"""``kb export FILE``: the same streamed export as ``/export.csv`` and ``/export.json``,
+"""``kb export FILE``: the same export as ``/export.csv``, ``/export.json`` and ``/export.xlsx``,
 written to a file (through a temporary name, so a failed export leaves no half file)."""
 
 from __future__ import annotations
@@ -8,22 +8,37 @@ from pathlib import Path
 
 from kb.db import get_session
 from kb.opendata.selection import selected_ids
-from kb.opendata.streams import csv_pieces, export_session, iter_records, json_pieces, url_builder
+from kb.opendata.streams import (
+    csv_pieces,
+    export_session,
+    iter_records,
+    json_pieces,
+    url_builder,
+    write_xlsx,
+)
 from kb.search.params import SearchParams
 
-WRITERS = {".csv": csv_pieces, ".json": json_pieces}
+FORMATS = (".csv", ".json", ".xlsx")
 
 
-def export_to_file(path: Path, params: SearchParams, base_url: str | None = None) -> int:
-    """Write the write-ups matching ``params`` to ``path`` (``.csv`` or ``.json``); returns
-    how many were written."""
+def export_to_file(path: Path, params: SearchParams, base_url: str | None = None,
+                   delimiter: str = ",") -> int:
+    """Write the write-ups matching ``params`` to ``path`` (``.csv``, ``.json`` or ``.xlsx``;
+    ``delimiter`` for CSV); returns how many were written."""
     ids = selected_ids(get_session(), params)
     partial = path.with_name(path.name + ".part")
+    suffix = path.suffix.lower()
     try:
-        with export_session() as session, partial.open("w", encoding="utf-8", newline="") as out:
+        with export_session() as session:
             counted = _Counter(iter_records(session, ids, url_builder(base_url)))
-            for piece in WRITERS[path.suffix.lower()](counted):
-                out.write(piece)
+            if suffix == ".xlsx":
+                with partial.open("wb") as out:
+                    write_xlsx(counted, out)
+            else:
+                pieces = (csv_pieces(counted, delimiter) if suffix == ".csv"
+                          else json_pieces(counted))
+                with partial.open("w", encoding="utf-8", newline="") as out:
+                    out.writelines(pieces)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldDoc:
-    """One key of the record: its JSON type, its CSV column(s) and what it means."""
+    """One key of the record: its JSON type, its CSV columns and what it means."""
 
     name: str
     kind: str

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kb.experiences.models import Label
+from kb.french import pluriel
 from kb.opendata.records import (
     ParsedRecord,
     RecordError,
@@ -222,8 +223,9 @@ def _check_header(header: list[str]) -> None:
     if "territory_code" not in header and "territory" not in header:
         missing.append("territory_code")
     if missing:
-        raise ImportFileError("En-tête CSV incomplet : colonne(s) manquante(s) "
-                              + ", ".join(f"« {name} »" for name in missing)
+        raise ImportFileError("En-tête CSV incomplet : "
+                              + pluriel(len(missing), "colonne manquante", "colonnes manquantes")
+                              + " " + ", ".join(f"« {name} »" for name in missing)
                               + ". Partez d'un export de ce service.")
 
 

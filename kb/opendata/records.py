@@ -155,9 +155,9 @@ def restore_cell(value: str) -> str:
     return value
 
 
-def record_to_csv_row(record: dict) -> dict[str, str]:
-    """Flatten a record into :data:`CSV_COLUMNS`: lists joined with ``|``, ``None`` as an empty
-    cell, every cell defused against formula injection."""
+def flatten_record(record: dict) -> dict:
+    """A record as the flat columns of :data:`CSV_COLUMNS`, values left as they are (lists,
+    numbers, ``None``): territory and organisation spread over their own columns."""
     territory = record.get("territory") or {}
     organisation = record.get("organisation") or {}
     flat = dict(record)
@@ -165,7 +165,14 @@ def record_to_csv_row(record: dict) -> dict[str, str]:
     flat.update({key: territory.get(key) for key in ("departement", "region", "population")})
     flat.update(organisation_name=organisation.get("name"),
                 organisation_kind=organisation.get("kind"))
-    return {column: neutralise_cell(_cell_text(flat.get(column))) for column in CSV_COLUMNS}
+    return {column: flat.get(column) for column in CSV_COLUMNS}
+
+
+def record_to_csv_row(record: dict) -> dict[str, str]:
+    """Flatten a record into :data:`CSV_COLUMNS`: lists joined with ``|``, ``None`` as an empty
+    cell, every cell defused against formula injection."""
+    return {column: neutralise_cell(_cell_text(value))
+            for column, value in flatten_record(record).items()}
 
 
 def _cell_text(value) -> str:

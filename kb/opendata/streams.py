@@ -6,11 +6,15 @@ then the write-ups are loaded ``CHUNK_SIZE`` at a time with everything a record 
 replication counts in one grouped query, turned into records, written out, and forgotten by
 the session before the next chunk.
 
-CSV format: UTF-8 *with* a byte-order mark, comma separator, ``\\r\\n`` line ends (RFC 4180),
-a header row of :data:`~kb.opendata.records.CSV_COLUMNS`, lists joined with ``|``, cells
-defused against formula injection. The BOM is what makes Excel read the accents right when the
-file is opened with a double click; ``csv``/pandas read it with ``encoding="utf-8-sig"``, and
-``kb import`` accepts files with or without it.
+CSV format: UTF-8 *with* a byte-order mark, comma separator (semicolon on request, which is
+what a spreadsheet set to French expects: there the comma is the decimal mark), ``\\r\\n`` line
+ends (RFC 4180), a header row of :data:`~kb.opendata.records.CSV_COLUMNS`, lists joined with
+``|``, cells defused against formula injection. The BOM is what makes Excel read the accents
+right when the file is opened with a double click; ``csv``/pandas read it with
+``encoding="utf-8-sig"``, and ``kb import`` accepts files with or without it.
+
+XLSX format (:func:`write_xlsx`): the same columns on one sheet, numbers as numbers, every
+text cell typed as text (never a formula), lists joined with `` | ``.
 """
 
 from __future__ import annotations
@@ -20,16 +24,24 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import BinaryIO
 
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb.experiences.models import Experience, Replication
-from kb.opendata.records import CSV_COLUMNS, experience_to_record, record_to_csv_row
+from kb.opendata.records import (
+    CSV_COLUMNS,
+    experience_to_record,
+    flatten_record,
+    record_to_csv_row,
+)
 from kb.opendata.selection import chunks
 
 BOM = "\ufeff"
+CSV_SEPARATORS = {"virgule": ",", "point-virgule": ";"}  # ``separateur=`` of /export.csv
+XLSX_SHEET = "Fiches"
 UrlOf = Callable[[Experience], str | None]
 
 
@@ -104,10 +116,11 @@ def url_builder(base_url: str | None = None) -> UrlOf:
     return lambda e: None
 
 
-def csv_pieces(records: Iterable[dict]) -> Iterator[str]:
+def csv_pieces(records: Iterable[dict], delimiter: str = ",") -> Iterator[str]:
     """The CSV file, a BOM and the header first, then one piece per record."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n",
+                            delimiter=delimiter)
     writer.writeheader()
     yield BOM + _drain(buffer)
     for record in records:
@@ -129,3 +142,39 @@ def json_pieces(records: Iterable[dict]) -> Iterator[str]:
         yield separator + json.dumps(record, ensure_ascii=False)
         separator = ",\n"
     yield "[]\n" if separator == "[\n" else "\n]\n"
+
+
+def write_xlsx(records: Iterable[dict], out: BinaryIO) -> None:
+    """The records as an XLSX workbook written to ``out``: a header row (bold, frozen), then
+    one row per record. Write-only mode, so memory stays flat whatever the number of rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(XLSX_SHEET)
+    sheet.freeze_panes = "A2"
+    header = []
+    for column in CSV_COLUMNS:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for record in records:
+        sheet.append([_xlsx_cell(sheet, value) for value in flatten_record(record).values()])
+    workbook.save(out)
+
+
+def _xlsx_cell(sheet, value):
+    """Numbers stay numbers; anything else is text, typed as such so that a spreadsheet never
+    evaluates it (« =HYPERLINK(…) » shows as written), without the characters XML forbids."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, list | tuple):
+        value = " | ".join(str(item) for item in value)
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell.data_type = "s"
+    return cell

@@ -8,6 +8,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
+from kb.french import compte_simple, pluriel
 from kb.search.store import IndexUnavailable
 
 index_group = click.Group("index", help="Maintenir l'index de recherche.")
@@ -15,7 +16,7 @@ STATUS_LABELS = {"missing": "absent", "error": "illisible"}
 
 
 def _fiches(count: int) -> str:
-    return f"{count} fiche{'s' if count > 1 else ''}"
+    return compte_simple(count, "fiche")
 
 
 def _extension():
@@ -40,8 +41,9 @@ def rebuild_command(procs: int) -> None:
         f"({rate:.0f} fiches/s), génération {report['generation']}."
     )
     if report["caught_up"]:
-        click.echo(f"{report['caught_up']} modification(s) survenue(s) pendant la reconstruction "
-                   "appliquée(s).")
+        caught_up = report["caught_up"]
+        click.echo(f"{compte_simple(caught_up, 'modification survenue', 'modifications survenues')}"
+                   f" pendant la reconstruction {pluriel(caught_up, 'appliquée', 'appliquées')}.")
 
 
 @index_group.command("sync")
@@ -71,8 +73,9 @@ def _echo_sync(report) -> None:
         return
     built = " (index absent : construit depuis la base)" if report.built else ""
     click.echo(
-        f"{report.applied} entrée(s) appliquée(s) : {report.indexed} fiche(s) indexée(s), "
-        f"{report.removed} retirée(s){built}."
+        f"{compte_simple(report.applied, 'entrée appliquée', 'entrées appliquées')} : "
+        f"{compte_simple(report.indexed, 'fiche indexée', 'fiches indexées')}, "
+        f"{compte_simple(report.removed, 'retirée', 'retirées')}{built}."
     )
 
 
@@ -95,7 +98,8 @@ def status_command(as_json: bool) -> None:
         raise SystemExit(1)
     click.echo(
         f"Index {report['directory']} ({report['generation']}) : {_fiches(report['documents'])}, "
-        f"dernière entrée appliquée {report['last_applied']}, retard {report['lag']} entrée(s)."
+        f"dernière entrée appliquée {report['last_applied']}, "
+        f"retard {compte_simple(report['lag'], 'entrée')}."
     )
 
 

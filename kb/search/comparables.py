@@ -1,11 +1,19 @@
 """Comparable projects: write-ups from territories alike, close in content.
 
 A write-up (or « my territory + themes + levels ») is compared with the others on what a local
-authority cares about — same kind of authority, same population band, shared territory types,
-same région (then same département), shared themes and school levels — and on content (Whoosh
-key terms of its text, *more like this*). Candidates come from the cached facet bitsets (most
-alike territories first) plus the closest texts anywhere; each is scored, and the result says
-why it is comparable (« Commune rurale de taille similaire, même région »).
+authority cares about, in this order, each criterion deciding before the next is looked at:
+
+1. the same kind of authority (a commune with communes: they share the same competences);
+2. the same département (neighbours the officer can call or visit);
+3. the same population band;
+4. the same région;
+5. then relevance: content (Whoosh key terms of its text, *more like this*), shared themes,
+   territory types and school levels.
+
+So a same-département commune comes before a same-size commune of another région, and the order
+never contradicts the reason given (« Commune de taille similaire, même département »).
+Candidates come from the cached facet bitsets (most alike territories first) plus the closest
+texts anywhere.
 """
 
 from __future__ import annotations
@@ -25,8 +33,8 @@ from kb.territories.models import Territory
 
 POOL_SIZE = 200
 CONTENT_CANDIDATES = 50
-WEIGHTS = {"kind": 3.0, "band": 2.0, "region": 1.5, "type": 1.0, "theme": 1.5, "level": 0.5,
-           "content": 4.0}
+TERRITORY_CRITERIA = ("kind", "departement", "band", "region")  # in order of precedence
+RELEVANCE_WEIGHTS = {"type": 1.0, "theme": 1.5, "level": 0.5, "content": 4.0}
 KIND_NOUNS = {  # noun, feminine
     "commune": ("Commune", True), "epci": ("Intercommunalité", True),
     "departement": ("Département", False), "region": ("Région", True),
@@ -61,11 +69,25 @@ class Reference:
     def region(self) -> str | None:
         return self.territory.region
 
+    @property
+    def departement(self) -> str | None:
+        return self.territory.departement
+
+
+@dataclass(frozen=True, order=True)
+class Rank:
+    """How alike a candidate is: the territory criteria met (in order of precedence, as 0/1),
+    then relevance; compared as a tuple, the greater the more comparable."""
+
+    territory: tuple[int, ...]
+    relevance: float
+    closeness: float = field(compare=False)  # content closeness 0–1, for the reason
+
 
 @dataclass
 class Comparable:
     experience: Experience
-    score: float
+    rank: Rank
     reason: str
     shared_themes: list[str] = field(default_factory=list)
 
@@ -94,39 +116,41 @@ def comparable_experiences(reference: Reference, limit: int = 10) -> list[Compar
     ext = extension()
     ext.catch_up()
     with ext.service.view() as view:
-        scored = _score_candidates(view, reference)
-        ranked = sorted(scored.items(), key=lambda item: -item[1][0])[: limit * 2]
-        ids = {int(view.searcher.stored_fields(d)["id"]): d for d, _score in ranked}
+        ranks = _rank_candidates(view, reference)
+        ranked = sorted(ranks, key=lambda docnum: (ranks[docnum], -docnum), reverse=True)
+        ids = {int(view.searcher.stored_fields(d)["id"]): d for d in ranked[: limit + 1]}
     ids.pop(reference.exclude_id, None)
-    scores = {i: scored[d] for i, d in ids.items()}
-    experiences = fetch_in_order(sorted(ids, key=lambda i: -scores[i][0]))[:limit]
+    by_id = {i: ranks[d] for i, d in ids.items()}
+    experiences = fetch_in_order(list(ids))[:limit]
     return [
-        Comparable(e, scores[e.id][0], explain(reference, e, scores[e.id][1]),
+        Comparable(e, by_id[e.id], explain(reference, e, by_id[e.id].closeness),
                    [term_label("theme", c) for c in e.codes("theme") if c in reference.themes])
         for e in experiences
     ]
 
 
-def _score_candidates(view, reference: Reference) -> dict[int, tuple[float, float]]:
-    """{docnum: (score, content closeness 0–1)} for the candidate pool."""
+def _rank_candidates(view, reference: Reference) -> dict[int, Rank]:
+    """{docnum: rank} for the candidate pool."""
     features = _features(view.facets, reference)
     content = _content_scores(view.searcher, reference)
     pool = _pool(view.facets, features) | set(content)
     tests = {name: MaskFilter(mask) for name, mask in features.items() if mask}
-    scored = {}
+    ranks = {}
     for docnum in pool:
+        met = {name for name, test in tests.items() if docnum in test}
         closeness = content.get(docnum, 0.0)
-        score = closeness * WEIGHTS["content"]
-        for name, test in tests.items():
-            if docnum in test:
-                score += WEIGHTS[name.split(":")[0]]
-        scored[docnum] = (score, closeness)
-    return scored
+        relevance = closeness * RELEVANCE_WEIGHTS["content"] + sum(
+            RELEVANCE_WEIGHTS[name.split(":")[0]] for name in met if ":" in name)
+        territory = tuple(int(name in met) for name in TERRITORY_CRITERIA)
+        ranks[docnum] = Rank(territory, round(relevance, 6), closeness)
+    return ranks
 
 
 def _features(facets, reference: Reference) -> dict[str, int]:
     features = {
         "kind": facets.selection("territory_kind", [reference.territory.kind]),
+        "departement": facets.selection(
+            "departement", [reference.departement] if reference.departement else []),
         "band": facets.selection("population_band", [reference.band] if reference.band else []),
         "region": facets.selection("region", [reference.region] if reference.region else []),
     }
@@ -139,20 +163,25 @@ def _features(facets, reference: Reference) -> dict[str, int]:
 
 
 def _pool(facets, features: dict[str, int]) -> set[int]:
-    """The most alike territories first: widen tier by tier until the pool is large enough."""
+    """The most alike territories first, in the order of the criteria (those sharing a theme
+    before the others of each tier): widen tier by tier until the pool is large enough. A tier
+    too large to take whole is cut, never the tiers before it."""
     themes = 0
     for name, mask in features.items():
         if name.startswith("theme:"):
             themes |= mask
-    kind, band, region = features["kind"], features["band"], features["region"]
-    tiers = (kind & band & region & themes, kind & band & themes, kind & band & region,
-             kind & region & themes, kind & band, region & themes, kind & themes, themes, kind)
-    pool = 0
+    kind, departement = features["kind"], features["departement"]
+    band, region = features["band"], features["region"]
+    tiers = (kind & departement & band, kind & departement, kind & band & region,
+             kind & band, kind & region, kind, departement, region, themes)
+    taken, pool = 0, set()
     for tier in tiers:
-        pool |= tier
-        if pool.bit_count() >= POOL_SIZE:
-            break
-    return set(_take(docnums_of(pool), POOL_SIZE * 5))
+        for part in (tier & themes, tier):
+            pool.update(_take(docnums_of(part & ~taken), POOL_SIZE * 5 - len(pool)))
+            taken |= part
+            if len(pool) >= POOL_SIZE:
+                return pool
+    return pool
 
 
 def _take(iterator, count: int) -> list[int]:

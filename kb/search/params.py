@@ -88,6 +88,12 @@ class SearchParams:
         query = urlencode(self.pairs(with_page=False))
         return "/flux.atom" + (f"?{query}" if query else "")
 
+    def export_url(self, extension: str, **options: str) -> str:
+        """The open-data export of this search, every match rather than one page
+        (``export_url("csv", separateur="point-virgule")``)."""
+        query = urlencode(self.pairs(with_page=False) + list(options.items()))
+        return f"/export.{extension}" + (f"?{query}" if query else "")
+
 
 def parse_search_args(
     args: MultiDict, known_codes, *, strict: bool = False, allow_per_page: bool = False

@@ -15,8 +15,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Who keeps an organisation's public page (website, presentation) besides the site admins.
+    with op.batch_alter_table('user_account') as batch:
+        batch.add_column(sa.Column('manages_organisation', sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
+    # When the public presentation (website, description) was last changed.
+    with op.batch_alter_table('organisation') as batch:
+        batch.add_column(sa.Column('presentation_updated_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('organisation') as batch:
+        batch.drop_column('presentation_updated_at')
+    with op.batch_alter_table('user_account') as batch:
+        batch.drop_column('manages_organisation')

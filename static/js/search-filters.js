@@ -1,7 +1,8 @@
 /* Facet filters applied in place. Without JavaScript the « Appliquer les filtres » form is a
    plain GET form that reloads the page. With it, the form is sent with fetch, the results zone
    (#zone-resultats) is replaced by the same zone of the new page, the address and the page
-   title follow (« Recherche : tablettes, 2 filtres — 12 résultats — … »), the focus stays on
+   title follow (« Recherche : tablettes, 2 filtres — 12 résultats — … »), so does the Atom feed
+   announced in <head>, the focus stays on
    the button or goes to the results heading, and the new count is announced through the
    role="status" live region (#annonce-resultats). Any failure falls back to a normal visit. */
 (function () {
@@ -38,6 +39,17 @@
     });
   }
 
+  function refreshFeedLink(freshDocument) {
+    /* The Atom feed announced in <head> carries the filters, like the page's own link. */
+    var selector = 'link[rel="alternate"][type="application/atom+xml"]';
+    var link = document.querySelector(selector);
+    var fresh = freshDocument.querySelector(selector);
+    if (link && fresh) {
+      link.setAttribute("href", fresh.getAttribute("href"));
+      link.setAttribute("title", fresh.getAttribute("title"));
+    }
+  }
+
   function announce(text) {
     status.textContent = "";
     window.setTimeout(function () { status.textContent = text; }, 150);
@@ -60,6 +72,7 @@
           return document.importNode(node, true);
         }));
         refreshSearchForm(fresh);
+        refreshFeedLink(fresh);
         document.title = fresh.title;
         window.history.pushState({kbSearch: true}, "", url);
         pushed = true;

@@ -205,7 +205,7 @@ def test_vocabulary_labels_are_editable_and_codes_fixed(client, login_as, create
     labels["theme-label_ent"] = "ENT et services numériques"
     labels["theme-label_cuisine"] = "Un code inventé"
     response = client.post("/admin/vocabulaires/theme", data=labels, follow_redirects=True)
-    assert "1 libellé(s) modifié(s) dans « Thème »." in text_of(response)
+    assert "1 libellé modifié dans « Thème »." in text_of(response)
     terms = {t.code: t.label for t in db_session.scalars(
         select(VocabularyTerm).where(VocabularyTerm.vocabulary == "theme"))}
     assert terms["ent"] == "ENT et services numériques" and "cuisine" not in terms

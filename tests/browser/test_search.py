@@ -42,3 +42,25 @@ def test_search_facets_pagination_and_result(live_server, page, create_experienc
     cards.first.click()
     page.wait_for_url(re.compile(r"/experiences/\d+-"))
     assert page.get_by_role("heading", level=1).inner_text() == title
+
+
+def test_filters_applied_in_place_carry_over_to_the_announced_feed(live_server, page,
+                                                                   create_experience):
+    """The Atom feed in <head> follows the filters, also when they are applied without a
+    reload (issue 15 point 11)."""
+    for number in range(2):
+        create_experience(title=f"Tablettes {number}", slug=f"t-{number}", themes=("equipement",))
+    create_experience(title="Tablettes et formation", slug="f", themes=("formation",))
+    page.goto(f"{live_server}/recherche?q=tablettes")
+    feed = page.locator('head link[type="application/atom+xml"]')
+    assert feed.get_attribute("href") == "/flux.atom?q=tablettes"
+    page.locator('label[for="f-theme-equipement"]').click()
+    page.locator("#appliquer-filtres").click()
+    page.wait_for_url(re.compile(r"theme=equipement$"))
+    page.wait_for_function("document.querySelector('head link[type=\"application/atom+xml\"]')"
+                           ".getAttribute('href').includes('theme=equipement')")
+    assert feed.get_attribute("href") == "/flux.atom?q=tablettes&theme=equipement"
+    assert feed.get_attribute("title") == "Fiches publiées de cette recherche"
+    downloads = page.locator(".kb-downloads a")
+    assert downloads.first.get_attribute("href") == (
+        "/export.csv?q=tablettes&theme=equipement&separateur=point-virgule")

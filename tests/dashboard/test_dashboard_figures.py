@@ -174,7 +174,8 @@ def test_median_cost_per_pupil_per_theme(client, corpus):
     assert set(rows) == set(costs) == {"equipement", "formation", "ent"}
     for theme, values in costs.items():
         median = statistics.median(values)
-        assert rows[theme].replace("\u202f", " ") == f"{median:,.0f}\u00a0€".replace(",", " ")
+        expected = f"{median:,.1f}\u00a0€".replace(",", " ").replace(".", ",")
+        assert rows[theme].replace("\u202f", " ") == expected
     assert "connectivite" not in table  # budget without pupils
 
 
@@ -250,11 +251,15 @@ def test_labelled_practices_are_marked_on_the_map(client, db_session, corpus):
     db_session.add(Label(experience_id=corpus[5].id, justification="À essaimer"))  # 2A
     db_session.commit()
     page = client.get("/tableau-de-bord").text
-    markers = dict(re.findall(r'<a href="([^"]+)" class="kb-map__marker-link" '
-                              r'data-marker="(\w+)"', page))
-    assert {code: href for href, code in markers.items()} == {
-        "23": "#pratiques", "2A": f"/experiences/{corpus[5].id}-{corpus[5].slug}",
-    }
-    assert "2 pratiques à essaimer" in page
+    markers = re.findall(r'<circle [^>]*class="kb-map__marker" data-marker="(\w+)" '
+                         r'aria-hidden="true"/>', page)
+    assert sorted(markers) == ["23", "2A"]
+    # the marked département keeps its own link (its search) and its title names the practices
+    creuse = re.search(r'<a href="([^"]+)" class="kb-map__link" data-departement="23">'
+                       r'<title>([^<]+)</title>', page)
+    assert creuse[1] == "/recherche?departement=23"
+    assert "2 pratiques à essaimer" in creuse[2] and corpus[0].title in html.unescape(creuse[2])
+    corse = re.search(r'data-departement="2A"><title>([^<]+)</title>', page)
+    assert "Pratique à essaimer" in corse[1]
     formation = client.get("/tableau-de-bord?theme=ent").text
-    assert "kb-map__marker-link" not in formation  # none of them is about the ENT
+    assert "kb-map__marker" not in formation.split('<svg', 1)[1].split('</svg>')[0]

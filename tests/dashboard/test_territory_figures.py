@@ -47,7 +47,7 @@ def row_cells(page: str, theme: str) -> list[str]:
 
 
 def per_100k(count: int, inhabitants: int) -> str:
-    return format_number(count * 100_000 / inhabitants, 2)
+    return format_number(count * 100_000 / inhabitants, 1)
 
 
 def test_departement_compared_with_region_and_country(client, db_session, corpus):

@@ -63,7 +63,7 @@ def empty_target(request, backend, tmp_path):
 def _backup(runner, directory, *options) -> dict:
     result = runner.invoke(args=["backup", str(directory), *options])
     assert result.exit_code == 0, result.output
-    assert "Sauvegarde « " in result.output and "3 fiche(s)" in result.output
+    assert "Sauvegarde « " in result.output and "3 fiches" in result.output
     return json.loads((directory / "manifest.json").read_text())
 
 
@@ -78,7 +78,7 @@ def _restore_and_compare(app, target, directory, published) -> None:
     result = restore(target, directory)
     assert result.exit_code == 0, result.output
     assert "nombres de lignes vérifiés" in result.output
-    assert "Index reconstruit : 2 fiche(s) publiée(s)." in result.output
+    assert "Index reconstruit : 2 fiches publiées." in result.output
     original = all_rows(app.config["SQLALCHEMY_DATABASE_URI"])
     restored = all_rows(target.config["SQLALCHEMY_DATABASE_URI"])
     assert {name: len(rows) for name, rows in restored.items()} == \

@@ -58,7 +58,7 @@ def test_alerts_list_new_matching_write_ups_once(app, client, login_as, create_e
                               summary="Le très haut débit.")
     sync_index()
     result = runner.invoke(args=["alerts", "send"])
-    assert result.exit_code == 0 and "1 alerte(s)" in result.output, result.output
+    assert result.exit_code == 0 and "1 alerte mise en file" in result.output, result.output
     runner.invoke(args=["mail", "send"])
     [message] = mailbox.to(user.email)
     body = text_of(message)

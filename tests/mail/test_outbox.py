@@ -139,7 +139,7 @@ def test_kb_mail_send_delivers_what_is_waiting(app, db_session, runner, mailbox)
     db_session.commit()
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 0, result.output
-    assert "1 envoyé(s)" in result.output
+    assert "1 envoyé," in result.output
     assert len(mailbox.messages) == 1
     status = runner.invoke(args=["mail", "status"])
     assert status.exit_code == 0 and "Envoyés : 1" in status.output

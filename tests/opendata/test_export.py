@@ -264,7 +264,7 @@ def test_cli_exports_json_and_csv_with_filters(runner, corpus, tmp_path):
     result = runner.invoke(args=["export", str(target), "--departement", "23",
                                  "--base-url", "https://donnees.example.org/"])
     assert result.exit_code == 0, result.output
-    assert "2 fiche(s) exportée(s)" in result.output
+    assert "2 fiches exportées" in result.output
     records = json.loads(target.read_text(encoding="utf-8"))
     assert {r["title"] for r in records} == {corpus["tablettes"].title, corpus["ent"].title}
     assert records[0]["url"].startswith("https://donnees.example.org/experiences/")
@@ -277,12 +277,12 @@ def test_cli_exports_json_and_csv_with_filters(runner, corpus, tmp_path):
     assert all(row["url"] == "" for row in rows)  # no --base-url: no address known
     result = runner.invoke(args=["export", str(target), "--q", "robots", "--tri", "date"])
     assert result.exit_code == 0, result.output
-    assert "1 fiche(s) exportée(s)" in result.output
+    assert "1 fiche exportée" in result.output
     assert not list(tmp_path.glob("*.part"))
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["export", "fiches.xlsx"], "doit finir par .json ou .csv"),
+    (["export", "fiches.ods"], "doit finir par .json, .csv ou .xlsx"),
     (["export", "fiches.csv", "--theme", "inconnu"], "Code inconnu pour le paramètre"),
 ])
 def test_cli_export_refuses_bad_arguments_in_french(runner, tmp_path, args, message):

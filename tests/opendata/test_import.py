@@ -91,7 +91,7 @@ def test_round_trip_reproduces_the_published_content(app, runner, db_session, tm
     empty_database(app, db_session)
     result = runner.invoke(args=["import", str(exported)])
     assert result.exit_code == 0, result.output
-    assert "56 fiche(s) importée(s) (publiées) sur 56." in result.output
+    assert "56 fiches importées (publiées) sur 56." in result.output
     after = comparable(json_export(runner, tmp_path / "after.json"))
     assert after == before
     assert count(db_session, OutboxEntry) == 56  # each one queued for the index
@@ -127,7 +127,7 @@ def test_status_brouillon_imports_drafts(client, runner, db_session, tmp_path):
     result = runner.invoke(args=["import", write_json(tmp_path, [VALID]), "--status",
                                  "brouillon"])
     assert result.exit_code == 0, result.output
-    assert "1 fiche(s) importée(s) (en brouillon)" in result.output
+    assert "1 fiche importée (en brouillon)" in result.output
     (experience,) = db_session.scalars(select(Experience)).all()
     assert experience.state == "brouillon" and experience.published_at is None
     assert count(db_session, OutboxEntry) == 0
@@ -150,7 +150,7 @@ def test_invalid_json_records_are_all_reported_and_nothing_is_written(runner, db
     result = runner.invoke(args=["import", write_json(tmp_path, INVALID)])
     assert result.exit_code == 1
     output = result.output
-    assert "Aucune fiche importée : 3 enregistrement(s) refusé(s) sur 4." in output
+    assert "Aucune fiche importée : 3 enregistrements refusés sur 4." in output
     line = [n + 1 for n, text in enumerate(json.dumps(INVALID, indent=2).splitlines())
             if text in ("  {", '  "pas un objet",')]  # where each record starts
     assert len(line) == 4
@@ -170,7 +170,7 @@ def test_invalid_json_records_are_all_reported_and_nothing_is_written(runner, db
 def test_skip_invalid_imports_the_valid_records(runner, db_session, tmp_path):
     result = runner.invoke(args=["import", write_json(tmp_path, INVALID), "--skip-invalid"])
     assert result.exit_code == 0, result.output
-    assert "1 fiche(s) importée(s) (publiées) sur 4. 3 enregistrement(s) refusé(s)" \
+    assert "1 fiche importée (publiées) sur 4. 3 enregistrements refusés" \
         in result.output
     assert "themes : Au moins un thème est obligatoire." in result.output
     assert count(db_session, Experience) == 1
@@ -219,7 +219,7 @@ def test_csv_row_with_too_many_cells_is_refused(runner, db_session, tmp_path):
     ("suite.json", '[{"title": "a"}] [', "contenu inattendu après le tableau"),
     ("objet.json", '{"title": "a"}', "Le fichier JSON doit contenir un tableau"),
     ("vide.csv", "", "Le fichier CSV est vide"),
-    ("entete.csv", "titre,commune\nA,B\n", "colonne(s) manquante(s) « title », "
+    ("entete.csv", "titre,commune\nA,B\n", "colonnes manquantes « title », "
                                            "« organisation_name », « themes », "
                                            "« territory_code »"),
     ("guillemet.csv", 'title,territory_code,themes,organisation_name\n"a\x00', "caractères nuls"),
@@ -248,7 +248,7 @@ def test_file_not_in_utf8_is_refused(runner, tmp_path):
 def test_empty_json_array_imports_nothing(runner, tmp_path):
     result = runner.invoke(args=["import", write_json(tmp_path, [])])
     assert result.exit_code == 0
-    assert "0 fiche(s) importée(s)" in result.output
+    assert "0 fiche importée" in result.output
 
 
 def test_json_lines_point_at_each_record():

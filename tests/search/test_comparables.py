@@ -118,3 +118,101 @@ def test_explanations_agree_in_gender():
     assert explain(reference, experience("epci", 60_000, ("montagne",), region="84"), 0.9) == (
         "Intercommunalité de montagne, contenu proche"
     )
+
+
+# Issue 15 point 4: the order follows the stated criteria, each deciding before the next —
+# same kind of authority, same département, same population band, same région, then content.
+AUBUSSON = "C23008"  # 3 018 inhabitants (2 000–10 000), Creuse
+GENTIOUX = "C23090"  # Gentioux-Pigerolles, 398 inhabitants (< 2 000), Creuse
+BORDEAUX = "C33063"  # 267 991 inhabitants, Gironde, Nouvelle-Aquitaine like the Creuse
+MARIPASOULA = "C97353"  # 9 579 inhabitants (2 000–10 000 like Aubusson), Guyane
+GRAND_GUERET = "E200034825"  # the Guéret agglomeration (an EPCI, not a commune)
+TABLETS = ("Des tablettes numériques pour les écoles élémentaires : achat de tablettes, "
+           "formation des enseignants aux tablettes, ressources pédagogiques sur tablettes.")
+
+
+def _titles(reference):
+    from kb.search.comparables import comparable_experiences, reference_for
+
+    return [item.experience.title for item in comparable_experiences(reference_for(reference))]
+
+
+def test_gueret_a_same_departement_commune_comes_before_bordeaux(create_experience):
+    """Bordeaux shares the words, the themes and the région; Gentioux-Pigerolles shares the
+    département: the département decides first (Bordeaux was first, Gentioux 7th)."""
+    reference = create_experience(title="Guéret", territory_code=GUERET, context=TABLETS,
+                                  territory_types=("rural", "urbain"),
+                                  themes=("equipement", "formation", "ressources"))
+    create_experience(title="Bordeaux", territory_code=BORDEAUX, context=TABLETS,
+                      territory_types=("urbain",), themes=("equipement", "formation", "ressources"))
+    create_experience(title="Gentioux", territory_code=GENTIOUX, territory_types=("montagne",),
+                      themes=("connectivite",), context="La fibre optique arrive à l'école.")
+    create_experience(title="Grand Guéret", territory_code=GRAND_GUERET, context=TABLETS,
+                      territory_types=("rural",), themes=("equipement", "formation"))
+    assert _titles(reference) == ["Gentioux", "Bordeaux", "Grand Guéret"]
+
+
+def test_aubusson_gentioux_comes_before_maripasoula(create_experience):
+    """Maripasoula has Aubusson's size band and closer words; Gentioux its département."""
+    reference = create_experience(title="Aubusson", territory_code=AUBUSSON, context=TABLETS,
+                                  territory_types=("rural",), themes=("equipement",))
+    create_experience(title="Maripasoula", territory_code=MARIPASOULA, context=TABLETS,
+                      territory_types=("rural", "outre-mer"), themes=("equipement",))
+    create_experience(title="Gentioux", territory_code=GENTIOUX, territory_types=("montagne",),
+                      themes=("connectivite",), context="La fibre optique arrive à l'école.")
+    assert _titles(reference) == ["Gentioux", "Maripasoula"]
+
+
+def test_each_criterion_decides_before_the_next(create_experience, commune_codes):
+    """Candidates, each one criterion short of the one before, come out in that order."""
+    reference = create_experience(title="Guéret", territory_code=GUERET, context=TABLETS,
+                                  themes=("equipement",))
+    (region_same_size,) = commune_codes("75", "10000-50000")
+    (region_small,) = commune_codes("75", "<2000")
+    (far_same_size,) = commune_codes("84", "10000-50000")
+    (far_small,) = commune_codes("84", "<2000")
+    unrelated = {"context": "Rénovation de la cantine.", "themes": ("periscolaire",)}
+    expected = [
+        ("même département, contenu proche", GENTIOUX, {"context": TABLETS}),
+        ("même département, sans contenu commun", GENTIOUX, unrelated),
+        ("même taille, même région", region_same_size, unrelated),
+        ("même taille, autre région, contenu proche", far_same_size, {"context": TABLETS}),
+        ("même taille, autre région", far_same_size, unrelated),
+        ("même région", region_small, {"context": TABLETS}),
+        ("ailleurs, contenu proche", far_small, {"context": TABLETS}),
+        ("un département, pas une commune", "D23", {"context": TABLETS}),
+    ]
+    for title, code, fields in expected:
+        create_experience(title=title, territory_code=code, **{"themes": ("equipement",),
+                                                                **fields})
+    titles = _titles(reference)
+    assert titles == [title for title, _code, _fields in expected][:len(titles)]
+    assert len(titles) == len(expected)
+
+
+def test_the_reason_names_the_criteria_that_ranked_it(create_experience):
+    from kb.search.comparables import comparable_experiences, reference_for
+
+    reference = create_experience(title="Aubusson", territory_code=AUBUSSON,
+                                  territory_types=("rural",), context=TABLETS)
+    create_experience(title="Maripasoula", territory_code=MARIPASOULA, context=TABLETS,
+                      territory_types=("rural",))
+    create_experience(title="Gentioux", territory_code=GENTIOUX, territory_types=("rural",))
+    reasons = [item.reason for item in comparable_experiences(reference_for(reference))]
+    assert reasons[0].startswith("Commune rurale, même département")
+    assert reasons[1].startswith("Commune rurale de taille similaire")
+    assert "même" not in reasons[1]
+
+
+def test_a_small_pool_still_holds_the_most_alike(create_experience, commune_codes, monkeypatch):
+    """The candidate pool widens tier by tier in the order of the criteria: a same-département
+    write-up indexed last is not crowded out by earlier ones from elsewhere."""
+    from kb.search import comparables
+
+    monkeypatch.setattr(comparables, "POOL_SIZE", 3)
+    monkeypatch.setattr(comparables, "CONTENT_CANDIDATES", 1)
+    reference = create_experience(title="Guéret", territory_code=GUERET, themes=("equipement",))
+    for code in commune_codes("84", "10000-50000", count=5):
+        create_experience(title="Ailleurs", territory_code=code, themes=("equipement",))
+    create_experience(title="Gentioux", territory_code=GENTIOUX, themes=("equipement",))
+    assert _titles(reference)[0] == "Gentioux"

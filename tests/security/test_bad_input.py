@@ -380,7 +380,7 @@ IMPORT_CASES = {
                         "caractère nul"),
     "surrogate.json": (json.dumps([{**GOOD, "title": "\ud800"}]).encode(), "demi-caractère"),
     "one-bad-of-two.json": (json.dumps([GOOD, {**GOOD, "themes": []}]).encode(),
-                            "Aucune fiche importée : 1 enregistrement(s) refusé(s) sur 2."),
+                            "Aucune fiche importée : 1 enregistrement refusé sur 2."),
     "latin1.csv": (CSV_HEADER + "École,equipement,O,C23096\n".encode("latin-1"),
                    "n'est pas encodé en UTF-8"),
     "nul.csv": (CSV_HEADER + b"A\x00,equipement,O,C23096\n", "caractères nuls"),
