@@ -52,8 +52,8 @@ def _check_foreign_keys(connection) -> None:
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
     if broken:
         table, _rowid, parent, _key = broken[0]
-        raise RuntimeError(f"migration left {len(broken)} broken reference(s), e.g. {table} → "
-                           f"{parent}")
+        raise RuntimeError(f"la migration laisse des références cassées ({len(broken)}), "
+                           f"par exemple {table} → {parent}")
 
 
 def current_revision(engine: Engine) -> str | None:
