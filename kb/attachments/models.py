@@ -27,6 +27,8 @@ KIND_LABELS = {
     "jpeg": "Photo JPEG", "webp": "Image WebP",
 }
 EXTENSIONS = {"jpeg": "jpg"}
+#: Attachments are published with the write-up, under the open data's licence.
+ATTACHMENT_LICENCE = "Licence Ouverte Etalab 2.0"
 
 
 class Attachment(Base):

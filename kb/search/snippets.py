@@ -97,4 +97,20 @@ def make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None
         html = highlight(window, terms, FRENCH, fragmenter, MarkFormatter(), top=2)
         if html:
             return highlight_markup(html)
+    return attachment_snippet(experience, terms, fragmenter)
+
+
+def attachment_snippet(experience: Experience, terms: frozenset[str],
+                       fragmenter) -> Markup | None:
+    """Issue 13: the passage of an attachment that matches, saying it is from an attachment
+    (« Dans une pièce jointe (« Cahier des charges ») : … »)."""
+    for attachment in experience.attachments:
+        if not attachment.is_live:
+            continue
+        for text in (attachment.title, attachment.description, attachment.extracted_text):
+            window = _window(normalize_text(text), terms) if text else None
+            html = window and highlight(window, terms, FRENCH, fragmenter, MarkFormatter(), top=2)
+            if html:
+                source = escape(f"Dans une pièce jointe (« {attachment.title} ») : ")
+                return Markup(source) + highlight_markup(html)
     return None
