@@ -168,3 +168,21 @@ def test_purge_keeps_a_file_another_attachment_still_uses(attached, create_user,
     assert purge_attachments(create_user(role="admin")) == 1
     commit()
     assert (uploads_dir / second.storage_key).exists()
+
+
+def test_kb_attachments_purge_and_check(runner, attached, attachments_of, uploads_dir):
+    from kb.attachments.operations import remove_attachment
+    from kb.db import commit
+
+    author, experience, (kept, removed) = attached(
+        uploads=[(files.pdf("gardé"), "Gardé", ""), (files.pdf("supprimé"), "Supprimé", "")])
+    remove_attachment(removed, experience, author)
+    commit()
+    result = runner.invoke(args=["attachments", "purge", "--yes"])
+    assert result.exit_code == 0 and "1 pièce(s) jointe(s) purgée(s)" in result.output
+    assert not (uploads_dir / removed.storage_key).exists()
+    assert (uploads_dir / kept.storage_key).exists()
+    assert runner.invoke(args=["attachments", "check"]).exit_code == 0
+    (uploads_dir / kept.storage_key).unlink()
+    result = runner.invoke(args=["attachments", "check"])
+    assert result.exit_code == 1 and kept.storage_key in result.output
