@@ -123,9 +123,9 @@ def _pdf(data: bytes, budget: _Budget) -> int:
         read = 0
         for read, page in enumerate(_pages(reader), start=1):
             if read > budget.limits.pages:
-                budget.pages = read - 1
                 raise Stopped(f"texte extrait des {budget.limits.pages} premières pages")
             budget.add((page.extract_text() or "") + "\n")
+            budget.pages = read
         return read
 
 
