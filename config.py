@@ -22,6 +22,12 @@
                      Connect) sign-in; the button shows only when all three are set.
 ``KB_OIDC_EMAILS_VERIFIED`` ``1`` (default) when the provider verifies every address it gives
                      without an ``email_verified`` claim, as ProConnect does; ``0`` otherwise.
+``KB_STORAGE_URL``   where attachment files go: unset or ``file:///path`` for a local folder
+                     (default ``instance/uploads/``), ``s3://bucket?endpoint_url=https://…``
+                     for an S3-compatible store shared by several hosts (credentials from the
+                     usual ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` variables).
+``KB_ATTACHMENTS_MAX_COUNT``, ``KB_ATTACHMENTS_MAX_BYTES``  attachments per write-up (default
+                     20) and size of each (default 20 MB).
 """
 
 from __future__ import annotations
@@ -85,6 +91,15 @@ class Config:
         self._mail_settings()
         self.INDEX_APPLY_AFTER_COMMIT = True
         self.PER_PAGE = 20
+        self._attachment_settings()
+
+    def _attachment_settings(self) -> None:
+        self.STORAGE_URL = os.environ.get("KB_STORAGE_URL", "")
+        self.ATTACHMENTS_MAX_COUNT = _whole_number(
+            os.environ.get("KB_ATTACHMENTS_MAX_COUNT", "20"), "KB_ATTACHMENTS_MAX_COUNT")
+        self.ATTACHMENTS_MAX_BYTES = _whole_number(
+            os.environ.get("KB_ATTACHMENTS_MAX_BYTES", str(20 * 1024 * 1024)),
+            "KB_ATTACHMENTS_MAX_BYTES")
 
     def _mail_settings(self) -> None:
         self.SMTP_URL = os.environ.get("KB_SMTP_URL", "")

@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_features(app: Flask) -> None:
     """Hooks that features attach to the application (user loader, index sync after commit)."""
     from kb.accounts import auth, proconnect_views
+    from kb.attachments import views as attachment_views
     from kb.mail import delivery
     from kb.search import indexer
 
@@ -91,3 +92,4 @@ def _register_features(app: Flask) -> None:
     indexer.init_app(app)
     delivery.init_app(app)
     proconnect_views.init_app(app)
+    attachment_views.init_app(app)

@@ -47,6 +47,7 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_DUMP_FILE = "database.pgdump"
 JSON_DIR = "tables"
+ATTACHMENTS_DIR = "attachments"
 FORMATS = ("sqlite", "pg_dump", "json")
 #: Loaded by ``kb init`` in every installation: their rows do not make a database « in use ».
 REFERENCE_TABLES = ("territory", "vocabulary_term")
@@ -60,9 +61,11 @@ class BackupError(Exception):
 # --------------------------------------------------------------------------- backup
 
 
-def backup_database(engine: Engine, directory: Path, fmt: str = "auto") -> dict:
+def backup_database(engine: Engine, directory: Path, fmt: str = "auto",
+                    storage=None) -> dict:
     """Write a consistent copy of the database and its manifest into ``directory`` (new or
-    empty); returns the manifest."""
+    empty), with the attachment files of ``storage`` under ``attachments/``; returns the
+    manifest."""
     fmt = _chosen_format(engine, fmt)
     if directory.exists() and any(directory.iterdir()):
         raise BackupError(f"Le dossier {directory} n'est pas vide : choisissez-en un nouveau.")
@@ -70,6 +73,7 @@ def backup_database(engine: Engine, directory: Path, fmt: str = "auto") -> dict:
     started = time.perf_counter()
     writer = {"sqlite": _backup_sqlite, "pg_dump": _backup_pg_dump, "json": _backup_json}[fmt]
     revision, counts = writer(engine, directory)
+    attachment_files = _backup_attachments(storage, directory) if storage is not None else 0
     manifest = {
         "format": fmt,
         "backend": engine.dialect.name,
@@ -77,10 +81,23 @@ def backup_database(engine: Engine, directory: Path, fmt: str = "auto") -> dict:
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 2),
         "counts": counts,
+        "attachment_files": attachment_files,
         "files": _digests(directory),
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return manifest
+
+
+def _backup_attachments(storage, directory: Path) -> int:
+    """Copy every stored attachment file (and thumbnail) under ``attachments/``, after the
+    database copy: a file uploaded meanwhile is extra, never missing from a row."""
+    count = 0
+    for key in storage.keys():
+        target = directory / ATTACHMENTS_DIR / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(storage.get(key))
+        count += 1
+    return count
 
 
 def _chosen_format(engine: Engine, fmt: str) -> str:
@@ -228,11 +245,14 @@ def read_manifest(directory: Path) -> dict:
     return manifest
 
 
-def restore_database(engine: Engine, directory: Path) -> dict:
-    """Restore the backup in ``directory`` into the (empty) database of ``engine``; returns
-    the manifest. The caller rebuilds the search index."""
+def restore_database(engine: Engine, directory: Path, storage=None) -> dict:
+    """Restore the backup in ``directory`` into the (empty) database of ``engine``, and its
+    attachment files into ``storage``; returns the manifest. The caller rebuilds the search
+    index."""
     manifest = read_manifest(directory)
     _check_restorable(engine, manifest)
+    if storage is not None:
+        _restore_attachments(storage, directory)
     reader = {"sqlite": _restore_sqlite, "pg_dump": _restore_pg_dump, "json": _restore_json}
     reader[manifest["format"]](engine, directory, manifest)
     engine.dispose()
@@ -243,7 +263,34 @@ def restore_database(engine: Engine, directory: Path) -> dict:
                  if counts.get(name) != n}
     if differing:
         raise BackupError(f"Restauration incomplète : nombres de lignes différents {differing}.")
+    if storage is not None:
+        _check_attachment_files(engine, storage)
     return manifest
+
+
+def _restore_attachments(storage, directory: Path) -> None:
+    """Put the files back, each checked against its name (a content address: its SHA-256),
+    after the manifest's own check of every file."""
+    root = directory / ATTACHMENTS_DIR
+    if not root.is_dir():
+        return
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        key = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        if key.startswith("files/") and hashlib.sha256(data).hexdigest() != key[len("files/"):]:
+            raise BackupError(f"Sauvegarde abîmée : la pièce jointe {key} ne correspond pas à "
+                              "son empreinte SHA-256.")
+        storage.put(key, data, "")
+
+
+def _check_attachment_files(engine: Engine, storage) -> None:
+    with engine.connect() as connection:
+        keys = connection.execute(text(
+            "SELECT DISTINCT storage_key FROM attachment WHERE purged_at IS NULL")).scalars()
+        missing = [key for key in keys if not storage.exists(key)]
+    if missing:
+        raise BackupError(f"Restauration incomplète : {len(missing)} fichier(s) de pièces "
+                          f"jointes manquant(s) (par exemple {missing[0]}).")
 
 
 def _check_restorable(engine: Engine, manifest: dict) -> None:
@@ -380,15 +427,17 @@ def _summary(counts: dict) -> str:
 @with_appcontext
 def backup_command(directory: Path, fmt: str) -> None:
     """Save a consistent copy of the database and its manifest into DIRECTORY."""
+    from kb.attachments.storage import get_storage
     from kb.db import get_engine
 
     try:
-        manifest = backup_database(get_engine(), directory, fmt)
+        manifest = backup_database(get_engine(), directory, fmt, storage=get_storage())
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Sauvegarde « {manifest['format']} » écrite dans {directory} en "
                f"{manifest['seconds']:.1f} s : {_summary(manifest['counts'])} "
-               f"(révision {manifest['schema_revision']}).")
+               f"(révision {manifest['schema_revision']}), "
+               f"{manifest['attachment_files']} fichier(s) de pièces jointes.")
 
 
 @click.command("restore")
@@ -397,11 +446,12 @@ def backup_command(directory: Path, fmt: str) -> None:
 @with_appcontext
 def restore_command(directory: Path, no_index: bool) -> None:
     """Restore the backup in DIRECTORY into the empty database, then rebuild the index."""
+    from kb.attachments.storage import get_storage
     from kb.db import get_engine
 
     started = time.perf_counter()
     try:
-        manifest = restore_database(get_engine(), directory)
+        manifest = restore_database(get_engine(), directory, storage=get_storage())
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Base restaurée depuis {directory} (sauvegarde « {manifest['format']} » du "

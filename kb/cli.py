@@ -48,6 +48,7 @@ def demo_command(synthetic: int, seed: int, if_empty: bool) -> None:
 
 def register_cli(app: Flask) -> None:
     from kb.accounts.cli import user_group
+    from kb.attachments.cli import attachments_group
     from kb.backup import backup_command, restore_command
     from kb.mail.cli import alerts_group, mail_group
     from kb.opendata.cli import export_command, import_command
@@ -55,7 +56,7 @@ def register_cli(app: Flask) -> None:
 
     for command in (init_command, demo_command, user_group, index_group,
                     import_command, export_command, backup_command, restore_command,
-                    mail_group, alerts_group):
+                    mail_group, alerts_group, attachments_group):
         app.cli.add_command(command)
 
 

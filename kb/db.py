@@ -36,6 +36,7 @@ def import_models() -> None:
     """Import every model module so that ``Base.metadata`` knows every table."""
     from kb.accounts import models as _accounts  # noqa: F401
     from kb.alerts import models as _alerts  # noqa: F401
+    from kb.attachments import models as _attachments  # noqa: F401
     from kb.experiences import models as _experiences  # noqa: F401
     from kb.mail import models as _mail  # noqa: F401
     from kb.search import models as _search  # noqa: F401

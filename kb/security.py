@@ -1,7 +1,8 @@
 """Security headers on every response, with a per-request nonce for the few inline scripts; and
 the input hygiene that keeps hostile URLs and bodies from reaching the views: ids too large
 for the database's integer columns are 404, a NUL character in a path or a form and a file sent
-to a form are 400, a NUL character in a query string is dropped."""
+to a form are 400 (except to the attachment upload, :data:`FILE_ENDPOINTS`), a NUL character in
+a query string is dropped."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from kb.db import MAX_ROW_ID
 
 FILE_REFUSED = ("Ce service n'accepte aucun fichier joint : saisissez le texte dans le "
                 "formulaire.")
+#: The only views that take a file: the attachment upload (it checks the file itself).
+FILE_ENDPOINTS = ("attachments.manage",)
 NUL_REFUSED = ("La requête contient un caractère nul (\\0), qui n'est accepté dans aucune "
                "adresse ni aucun champ.")
 
@@ -77,7 +80,13 @@ def _refuse_hostile_input() -> None:
             for key, value in request.args.items(multi=True))
     if request.method not in ("POST", "PUT", "PATCH"):
         return
-    if request.files:
+    if request.endpoint in FILE_ENDPOINTS:
+        from flask import current_app
+
+        from kb.attachments.views import upload_body_limit
+
+        request.max_content_length = upload_body_limit(current_app)
+    elif request.files:
         abort(400, description=FILE_REFUSED)
     if _has_nul(request.form):
         abort(400, description=NUL_REFUSED)

@@ -71,9 +71,12 @@ def prepared_database(database_url, tmp_path_factory) -> str:
 
 
 def make_app(database_url: str, index_dir: str, **overrides):
+    from pathlib import Path
+
     config = TestingConfig(database_url, index_dir)
     settings = config.as_dict()
     settings["WTF_CSRF_ENABLED"] = False
+    settings["STORAGE_URL"] = f"file://{Path(index_dir).parent / 'uploads'}"  # attachments
     settings.update(overrides)
     return create_app(settings)
 

@@ -32,12 +32,15 @@ FIELD_LABELS = {
     "partners": "Partenaires", "cofilers": "Organisations co-déposantes", "links": "Liens",
     "evidence": "Évaluation des résultats", "contact_name": "Nom du contact",
     "contact_role": "Fonction du contact", "contact_email": "Courriel du contact",
+    "attachments": "Pièces jointes",
 }
 ACTION_LABELS = {
     "create": "Création", "update": "Modification", "submit": "Soumission à la modération",
     "publish": "Publication", "send_back": "Renvoi au brouillon", "archive": "Archivage",
     "restore": "Restauration", "follow_up": "Ajout d'un suivi", "import": "Import",
-    "initial": "Version initiale",
+    "initial": "Version initiale", "attachment_added": "Ajout d'une pièce jointe",
+    "attachment_removed": "Suppression d'une pièce jointe",
+    "attachment_restored": "Restauration d'une pièce jointe",
 }
 LONG_TEXT_FIELDS = ("summary", "context", "actions", "results", "lessons", "partners")
 CONTEXT_LINES = 2

@@ -18,6 +18,8 @@ from kb.experiences.views import bp
 @login_required
 def history(experience_id: int):
     """Every revision, newest first; ``?de=N&a=M`` shows what changed from N to M."""
+    from kb.attachments.operations import deleted_attachments
+
     experience = get_experience_or_404(experience_id)
     if not can_view_history(experience):
         abort(403)
@@ -29,6 +31,7 @@ def history(experience_id: int):
         comparison=comparison, action_labels=ACTION_LABELS, field_labels=FIELD_LABELS,
         can_restore=can_edit(experience), restore_form=RestoreForm(formdata=None),
         page_title=f"Historique — {experience.title}",
+        deleted_attachments=deleted_attachments(experience.id),
     )
 
 

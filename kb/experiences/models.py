@@ -4,6 +4,7 @@ moderation comments, signals (interest, replication, report) and labels."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +34,9 @@ from kb.experiences.vocabularies import (
     sql_in,
 )
 from kb.territories.models import Territory
+
+if TYPE_CHECKING:
+    from kb.attachments.models import Attachment
 
 TEXT_FIELDS = ("context", "actions", "results", "lessons")  # Markdown fields
 
@@ -129,6 +133,9 @@ class Experience(Base):
         cascade="all, delete-orphan", order_by="FollowUp.entry_date"
     )
     label: Mapped[Label | None] = relationship(cascade="all, delete-orphan", uselist=False)
+    # issue 13: every attachment row, deleted ones included (kb.attachments.models)
+    attachments: Mapped[list[Attachment]] = relationship(
+        "Attachment", viewonly=True, order_by="Attachment.position, Attachment.id")
 
     def codes(self, vocabulary: str) -> list[str]:
         """The codes of one vocabulary attached to this write-up, in form order."""

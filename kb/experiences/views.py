@@ -49,6 +49,8 @@ def show(experience_id: int, slug: str | None = None):
 
 def render_show(experience: Experience, **forms):
     """The write-up page; ``forms`` replaces the page's blank forms (to show their errors)."""
+    from kb.attachments.operations import live_attachments
+
     editable = can_edit(experience)
     page_forms = {name: forms.get(name) or PAGE_FORMS[name](prefix=name, formdata=None)
                   for name in PAGE_FORMS}
@@ -64,6 +66,7 @@ def render_show(experience: Experience, **forms):
         replications=_replications(experience.id),
         comments=_comments(experience.id) if _sees_comments(editable) else [],
         forms=page_forms,
+        attachments=live_attachments(experience.id),
     )
 
 

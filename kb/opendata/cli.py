@@ -28,9 +28,14 @@ def _fail(message: str) -> NoReturn:
               help="Importe les enregistrements valides même si d'autres sont refusés.")
 @click.option("--status", type=click.Choice(IMPORT_STATUSES), default="publiee",
               show_default=True, help="publiee : publier directement ; brouillon : en brouillon.")
+@click.option("--attachments", "attachments_dir", default=None,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Dossier local des pièces jointes des fiches (jamais téléchargées).")
 @with_appcontext
-def import_command(file: str, skip_invalid: bool, status: str) -> None:
-    """Import write-ups from a JSON array or a CSV file in the export format."""
+def import_command(file: str, skip_invalid: bool, status: str,
+                   attachments_dir: Path | None) -> None:
+    """Import write-ups from a JSON array or a CSV file in the export format; their
+    attachments' files come from the folder given with ``--attachments``."""
     from kb import db
     from kb.opendata.importer import ImportFileError, import_records, read_source
 
@@ -38,7 +43,8 @@ def import_command(file: str, skip_invalid: bool, status: str) -> None:
         sources = read_source(file)
     except ImportFileError as error:
         _fail(f"Import impossible : {error}")
-    report = import_records(db.get_session(), sources, status=status, skip_invalid=skip_invalid)
+    report = import_records(db.get_session(), sources, status=status, skip_invalid=skip_invalid,
+                            attachments_dir=attachments_dir)
     for line in report.refusal_lines():
         click.echo(line, err=True)
     if report.refused and not skip_invalid:

@@ -75,6 +75,12 @@ FIELDS: tuple[FieldDoc, ...] = (
              "Date de publication, au format RFC 3339 (2024-03-01T10:00:00Z)."),
     FieldDoc("updated_at", "date-heure UTC",
              "Date de dernière modification (ignorée à l'import)."),
+    FieldDoc("attachments", "liste d'objets",
+             "Pièces jointes (documents et photos) : titre, description, type (pdf, odt, ods, "
+             "odp, docx, xlsx, pptx, csv, png, jpeg, webp), type MIME, taille en octets, URL de "
+             "téléchargement et licence. Aucune donnée personnelle (ni l'auteur de l'envoi). "
+             "Dans le CSV : les URL, séparées par « | ». Ignorées à l'import (les fichiers "
+             "viennent de « kb import --attachments DOSSIER »)."),
 )
 FIELDS_BY_NAME = {doc.name: doc for doc in FIELDS}
 

@@ -247,9 +247,10 @@ def _csv_records(reader, header: list[str]):
 
 
 def check_records(
-    session: Session, sources: list[SourceRecord]
-) -> tuple[list[tuple[ParsedRecord, str | None]], ImportReport]:
-    """Validate every record; the valid ones with their label, and the report of the others."""
+    session: Session, sources: list[SourceRecord], attachments_dir: Path | None = None,
+) -> tuple[list[tuple[ParsedRecord, str | None, list]], ImportReport]:
+    """Validate every record; the valid ones with their label and their attachment files
+    (checked in ``attachments_dir``), and the report of the others."""
     report = ImportReport(total=len(sources))
     valid = []
     for source in sources:
@@ -260,11 +261,23 @@ def check_records(
         except RecordInvalid as invalid:
             errors += invalid.errors
         label = _label(source.data, errors)
+        files = _attachment_files(source.data, attachments_dir, errors)
         if errors:
             report.refused.append((source, errors))
         else:
-            valid.append((parsed, label))
+            valid.append((parsed, label, files))
     return valid, report
+
+
+def _attachment_files(data, directory: Path | None, errors: list[RecordError]) -> list:
+    """Issue 13: the record's files, from the local folder only (none without one)."""
+    if directory is None:
+        return []
+    from kb.attachments.importing import planned_files
+
+    planned, problems = planned_files(data, directory)
+    errors.extend(RecordError("attachments", problem) for problem in problems)
+    return planned
 
 
 def _label(data, errors: list[RecordError]) -> str | None:
@@ -281,17 +294,22 @@ def _label(data, errors: list[RecordError]) -> str | None:
 
 def import_records(
     session: Session, sources: list[SourceRecord], *, status: str = "publiee",
-    skip_invalid: bool = False,
+    skip_invalid: bool = False, attachments_dir: Path | None = None,
 ) -> ImportReport:
     """Check every record, then save them all (or, with a refusal and no ``skip_invalid``,
-    none). Flushes; the caller commits."""
-    valid, report = check_records(session, sources)
+    none), with their files from ``attachments_dir``. Flushes; the caller commits."""
+    valid, report = check_records(session, sources, attachments_dir)
     if report.refused and not skip_invalid:
         return report
-    for parsed, label in valid:
+    for parsed, label, files in valid:
         experience = save_record(session, parsed, status=status)
         if label:
             session.add(Label(experience_id=experience.id, justification=label))
+        if files:
+            from kb.attachments.importing import attach_planned
+
+            session.flush()
+            attach_planned(experience, files)
         report.created += 1
     session.flush()
     return report

@@ -116,6 +116,24 @@ def _record_schema() -> dict:
     }
 
 
+def _attachment_schema() -> dict:
+    """One attachment in a record (issue 13): no personal data."""
+    from kb.attachments.models import KINDS
+
+    return {
+        "type": "object", "additionalProperties": False,
+        "required": ["title", "description", "type", "media_type", "size_bytes", "url",
+                     "licence"],
+        "properties": {
+            "title": {"type": "string"}, "description": {"type": "string"},
+            "type": {"type": "string", "enum": list(KINDS)},
+            "media_type": {"type": "string"},
+            "size_bytes": {"type": "integer", "minimum": 0},
+            "url": {"type": "string"}, "licence": {"type": "string"},
+        },
+    }
+
+
 def _record_property(name: str) -> dict:
     count = {"type": ["integer", "null"], "minimum": 0}
     month = {"type": ["string", "null"], "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
@@ -129,6 +147,7 @@ def _record_property(name: str) -> dict:
         "state": {"type": ["string", "null"], "enum": [*PROJECT_STATE_CODES, None]},
         "start": month, "end": month,
         "budget_eur": count, "schools": count, "pupils": count, "teachers": count,
+        "attachments": {"type": "array", "items": _attachment_schema()},
         "funders": strings, "links": strings,
         "evidence": {"type": "string", "enum": list(EVIDENCE_CODES)},
         "label": {"type": ["string", "null"]},

@@ -41,7 +41,7 @@ RECORD_KEYS: tuple[str, ...] = (
     "id", "url", "title", "summary", "context", "actions", "results", "lessons",
     "territory", "organisation", "territory_types", "levels", "themes", "equipment", "state",
     "start", "end", "budget_eur", "funders", "schools", "pupils", "teachers", "evidence",
-    "partners", "links", "label", "replications", "published_at", "updated_at",
+    "partners", "links", "label", "replications", "published_at", "updated_at", "attachments",
 )
 TERRITORY_KEYS = ("code", "name", "kind", "departement", "region", "population")
 TEXT_FIELDS = ("context", "actions", "results", "lessons", "partners")
@@ -108,8 +108,25 @@ def experience_to_record(
         "replications": replications,
         "published_at": iso_utc(experience.published_at),
         "updated_at": iso_utc(experience.updated_at),
+        "attachments": attachment_records(experience, url),
     }
     return {key: values[key] for key in RECORD_KEYS}
+
+
+def attachment_records(experience: Experience, url: str | None) -> list[dict]:
+    """The write-up's live attachments as open data (issue 13): what they are and where to get
+    them, under the data's licence; never who sent them. URLs are absolute when the record's
+    own ``url`` is."""
+    from kb.attachments.models import ATTACHMENT_LICENCE
+    from kb.attachments.views import download_name
+
+    base = url.split("/experiences/", 1)[0] if url and "/experiences/" in url else ""
+    return [{
+        "title": a.title, "description": a.description, "type": a.kind,
+        "media_type": a.media_type, "size_bytes": a.size_bytes,
+        "url": f"{base}/experiences/{experience.id}/pieces-jointes/{a.id}/{download_name(a)}",
+        "licence": ATTACHMENT_LICENCE,
+    } for a in experience.attachments if a.is_live]
 
 
 def territory_record(experience: Experience) -> dict:
@@ -165,6 +182,7 @@ def flatten_record(record: dict) -> dict:
     flat.update({key: territory.get(key) for key in ("departement", "region", "population")})
     flat.update(organisation_name=organisation.get("name"),
                 organisation_kind=organisation.get("kind"))
+    flat["attachments"] = [item["url"] for item in record.get("attachments") or []]
     return {column: flat.get(column) for column in CSV_COLUMNS}
 
 

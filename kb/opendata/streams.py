@@ -68,6 +68,7 @@ def load_published(session: Session, ids: list[int]) -> list[Experience]:
             selectinload(Experience.territory),
             selectinload(Experience.organisation),
             selectinload(Experience.label),
+            selectinload(Experience.attachments),
         )
     )
     rows = {experience.id: experience for experience in session.scalars(query)}

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb.attachments.indexing import attachments_text
 from kb.experiences.models import TEXT_FIELDS, CoFiler, Experience
 from kb.search.analysis import normalize_text
 from kb.territories.lookup import population_band
@@ -68,6 +69,7 @@ def load_experiences(session: Session, ids: Iterable[int]) -> list[Experience]:
             selectinload(Experience.cofilers).selectinload(CoFiler.organisation),
             selectinload(Experience.follow_ups),
             selectinload(Experience.label),
+            selectinload(Experience.attachments),
         )
         .execution_options(populate_existing=True)
     )
@@ -143,6 +145,7 @@ def experience_document(experience: Experience, names: PlaceNames) -> dict:
         "summary_exact": normalize_text(experience.summary),
         "body": body_text(experience),
         "followups": followups_text(experience),
+        "attachments": normalize_text(attachments_text(experience)),
         "places": places,
         "spelling": _join([experience.title, experience.summary, places]),
         "published": calendar.timegm(published.timetuple()),

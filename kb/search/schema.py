@@ -16,11 +16,14 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kb.search.analysis import EXACT, FRENCH, SPELLING
 
 #: Bump when the schema, the analysis or the codec changes: an index of another version must be
-#: rebuilt. (2: segments written by :class:`IndexCodec`, as separate files.)
-SCHEMA_VERSION = 2
+#: rebuilt. (2: segments written by :class:`IndexCodec`, as separate files. 3: the
+#: ``attachments`` field, issue 13.)
+SCHEMA_VERSION = 3
 
 #: Ranked fields and their BM25F weight; the title weighs most.
 STEMMED_FIELDS = {"title": 4.0, "summary": 2.0, "body": 1.0, "followups": 0.7}
+#: Issue 13: the text of attachments (PDF, office documents) weighs half the body.
+STEMMED_FIELDS["attachments"] = 0.5
 EXACT_FIELDS = {"title_exact": 1.5, "summary_exact": 0.8, "places": 1.5}
 
 
@@ -60,6 +63,7 @@ def build_schema() -> Schema:
         "summary": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["summary"]),
         "body": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["body"]),
         "followups": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["followups"]),
+        "attachments": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["attachments"]),
         "title_exact": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["title_exact"]),
         "summary_exact": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["summary_exact"]),
         "places": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["places"]),

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from threading import Lock
 
 from flask import current_app
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
 
 from kb.experiences.models import TEXT_FIELDS, Experience
@@ -143,7 +143,7 @@ def make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None
     if not found:
         snippet = _make_snippet(experience, terms)
         cache.put(key, snippet)
-    return snippet
+    return snippet if snippet is not None else attachment_snippet(experience, terms)
 
 
 def _make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None:
@@ -155,4 +155,23 @@ def _make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | Non
         marked = highlight(window, terms, FRENCH, fragmenter, MarkFormatter(), top=2)
         if marked:
             return highlight_markup(marked)
+    return None
+
+
+def attachment_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None:
+    """Issue 13: the passage of an attachment that matches, saying it is from an attachment
+    (« Dans une pièce jointe (« Cahier des charges ») : … »). Not cached: adding or removing
+    an attachment does not change the write-up's version."""
+    fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+    for attachment in experience.attachments:
+        if not attachment.is_live:
+            continue
+        for text in (attachment.title, attachment.description, attachment.extracted_text):
+            window = (_window(normalize_text(text).translate(_NO_BRACKETS), terms)
+                      if text else None)
+            marked = window and highlight(window, terms, FRENCH, fragmenter, MarkFormatter(),
+                                          top=2)
+            if marked:
+                source = escape(f"Dans une pièce jointe (« {attachment.title} ») : ")
+                return Markup(source) + highlight_markup(marked)
     return None

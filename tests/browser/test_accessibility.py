@@ -200,6 +200,7 @@ def audit_contributor(browser, base: str, demo: dict, audit: Audit) -> None:
     sign_in(page, base, demo["people"]["contributeur"].email)
     for path in ("/experiences/nouvelle", "/compte",
                  f"/experiences/{practice.id}/modifier",
+                 f"/experiences/{practice.id}/pieces-jointes",
                  f"/experiences/{practice.id}/historique",
                  f"/experiences/{practice.id}-{practice.slug}"):
         visit(page, base, path, audit, f"{path} (contributeur)")

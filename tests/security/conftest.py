@@ -47,12 +47,43 @@ def sample_values(create_experience, create_user, create_organisation, db_sessio
     report = Report(experience_id=experience.id, kind="erreur", comment="x")
     db_session.add(report)
     db_session.commit()
+    attachment = _sample_attachment(experience)
     return {
         "experience_id": experience.id, "slug": experience.slug, "number": 1,
         "user_id": create_user(organisation=organisation).id, "organisation_id": organisation.id,
         "report_id": report.id, "name": "theme", "code": "C23096",
         "filename": "css/kb.css", "saved_id": 1, "token": "x",
+        "attachment_id": attachment.id, "file_name": "photo.png",
     }
+
+
+def _sample_attachment(experience):
+    """A photo on the sample write-up (its file, thumbnail and history routes)."""
+    import io
+
+    from PIL import Image
+
+    from kb.attachments.operations import Upload, add_attachment
+    from kb.db import commit
+
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(image, "PNG")
+    author = experience.created_by or _any_admin()
+    attachment = add_attachment(experience, author, Upload(
+        data=image.getvalue(), title="Photo", alt_text="Une photo"), check_permission=False)
+    commit()
+    return attachment
+
+
+def _any_admin():
+    from kb.accounts.models import User
+    from kb.db import session
+
+    admin = User(email="sample-admin@test.example.org", name="Admin", password_hash="!",
+                 role="admin", active=True, approved=True)
+    session.add(admin)
+    session.flush()
+    return admin
 
 
 def route_url(app, rule, values: dict) -> str:

@@ -203,7 +203,8 @@ MISSING_ID = 2_000_000_000
 
 
 def _answer_for(client, routes, rule, method: str, experience_id: int):
-    url = routes.url(rule, {"experience_id": experience_id, "slug": "x", "number": 1})
+    url = routes.url(rule, {"experience_id": experience_id, "slug": "x", "number": 1,
+                            "attachment_id": 1, "file_name": "x.pdf"})
     response = client.open(url, method=method, data={"kind": "erreur", "comment": "x",
                                                      "justification": "x", "replica_id": "1"})
     location = response.headers.get("Location", "").replace(str(experience_id), "ID")

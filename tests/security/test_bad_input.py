@@ -208,7 +208,8 @@ def test_ids_too_large_for_the_database_are_404_on_every_route(app, login_as, ro
                     "experience_id", "user_id", "organisation_id", "report_id", "number")):
                 continue
             url = routes.url(rule, {"experience_id": 1, "user_id": 1, "organisation_id": 1,
-                                    "report_id": 1, "number": 1, "slug": "x"})
+                                    "report_id": 1, "number": 1, "slug": "x",
+                                    "attachment_id": 1, "file_name": "x.pdf"})
             huge = url.replace("/1", f"/{HUGE}")
             assert client.open(huge, method=method).status_code == 404, (method, huge)
             checked += 1

@@ -40,6 +40,16 @@ def assert_security_headers(response, where: str, production: bool = False) -> s
     return nonce.group(1)
 
 
+FILE_CSP = "default-src 'none'; sandbox"
+
+
+def assert_file_headers(response, where: str) -> None:
+    """An attachment's file (issue 13): nothing in it may run, load or be sniffed."""
+    assert response.headers["X-Content-Type-Options"] == "nosniff", where
+    assert response.headers["X-Frame-Options"] == "DENY", where
+    assert response.headers["Content-Disposition"].startswith(("attachment;", "inline;")), where
+
+
 #: Pages reached from a link in an e-mail or from the OpenID provider: the sample token is not a
 #: valid one, so they answer 404 or 410 (their headers are checked all the same).
 LINK_PAGES = ("/desabonnement/", "/mot-de-passe/nouveau/", "/connexion/proconnect/")
@@ -53,7 +63,10 @@ def test_every_get_route_sends_the_security_headers(app, login_as, get_urls, rol
     statuses = set()
     for url in get_urls:
         response = client.get(url)
-        assert_security_headers(response, f"{role} {url} ({response.status_code})")
+        if response.headers.get("Content-Security-Policy") == FILE_CSP:  # an attachment's file
+            assert_file_headers(response, f"{role} {url}")
+        else:
+            assert_security_headers(response, f"{role} {url} ({response.status_code})")
         if not url.startswith(LINK_PAGES):
             statuses.add(response.status_code)
         response.close()
