@@ -3,6 +3,8 @@ pages are in :mod:`kb.accounts.admin`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
@@ -38,9 +40,10 @@ __all__ = ["admin_bp", "bp"]
 @limit_sign_in
 def login():
     """Sign in with email and password; only approved, active accounts get in. Ten failures
-    in 15 minutes for one account or from one address, and the next attempt gets 429."""
+    in 15 minutes for one account, or a hundred from one address, and the next attempt gets
+    429 (see :mod:`kb.accounts.throttling`)."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or "/")
+        return redirect(safe_next_path(request.args.get("next")) or "/")
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return _login_page(form, 422 if form.is_submitted() else 200)
@@ -52,7 +55,7 @@ def login():
         return _login_page(form, 422)
     sign_in(user)
     flash(f"Bienvenue, {user.name}.", "success")
-    return redirect(_safe_next(form.next.data) or "/", 303)
+    return redirect(safe_next_path(form.next.data) or "/", 303)
 
 
 def sign_in(user: User) -> None:
@@ -66,11 +69,29 @@ def _login_page(form: LoginForm, status: int):
     return render_template("accounts/login.html", form=form, page_title="Se connecter"), status
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site (never ``//other.example``) is followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next_path(target: str | None) -> str | None:
+    """``target`` when it is a relative path of this site, else ``None``: the page a sign-in
+    returns to. Refused (open redirect): absolute URLs, ``//other.example``, backslashes
+    (``/\\other.example``, which browsers read as ``//``) and control characters (browsers drop
+    tabs and newlines, so ``/<tab>/other.example`` would become ``//other.example``)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.app_template_global()
+def sign_in_url(target: str | None = None) -> str:
+    """The sign-in page's address, returning to ``target`` — by default the page being shown
+    (a GET page only: a refused POST's address could not be opened again)."""
+    if target is None and request.method == "GET" and request.endpoint != "accounts.login":
+        target = request.full_path.rstrip("?")
+    target = safe_next_path(target)
+    return url_for("accounts.login", next=target) if target else url_for("accounts.login")
 
 
 @bp.post("/deconnexion")
