@@ -26,7 +26,7 @@ from kb.experiences.operations import (
 from kb.experiences.snapshot import experience_snapshot
 from kb.experiences.territory_input import label_of
 from kb.experiences.validation import experience_errors, normalise
-from kb.experiences.views import bp
+from kb.experiences.views import bp, send_back_comment
 from kb.html import render_markdown
 
 
@@ -123,6 +123,7 @@ def _render_form(form: ExperienceForm, experience: Experience | None,
     title = f"Modifier « {experience.title} »" if experience else "Déposer une fiche d'expérience"
     return render_template(
         "experiences/form.html", form=form, experience=experience, conflict=conflict,
+        send_back=send_back_comment(experience) if experience else None,
         markdown_fields=MARKDOWN_FIELDS, markdown_hint=MARKDOWN_HINT,
         page_title="Modifier une fiche" if experience else "Déposer une fiche",
         heading=title,

@@ -63,8 +63,23 @@ def render_show(experience: Experience, **forms):
         interest_count=_interest_count(experience.id),
         replications=_replications(experience.id),
         comments=_comments(experience.id) if _sees_comments(editable) else [],
+        send_back=send_back_comment(experience) if _sees_comments(editable) else None,
         forms=page_forms,
     )
+
+
+def send_back_comment(experience: Experience) -> ModerationComment | None:
+    """The moderator's comment that sent this draft back, while the authors have not
+    resubmitted it: shown at the top of the write-up and of its edit form (issue 15)."""
+    if experience.state != "brouillon":
+        return None
+    latest = session.scalars(
+        select(ModerationComment)
+        .where(ModerationComment.experience_id == experience.id)
+        .order_by(ModerationComment.created_at.desc(), ModerationComment.id.desc())
+        .limit(1)
+    ).first()
+    return latest if latest is not None and latest.action == "send_back" else None
 
 
 def _sees_comments(editable: bool) -> bool:
