@@ -18,6 +18,7 @@ from kb.accounts.operations import (
     SignInRefused,
     authenticate,
     change_password,
+    merged_into,
     record_sign_in,
     register,
     requested_organisation,
@@ -203,10 +204,15 @@ def _attach(form, errors: dict[str, str]) -> None:
 
 @bp.route("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int):
-    """An organisation and its published write-ups."""
+    """An organisation and its published write-ups; the address of an organisation merged
+    into another redirects (301) to the one kept."""
     org = session.get(Organisation, organisation_id)
     if org is None:
-        abort(404)
+        kept = merged_into(organisation_id)
+        if kept is None:
+            abort(404)
+        return redirect(url_for("accounts.organisation", organisation_id=kept.id, **request.args),
+                        301)
     listing = published_page(
         Experience.organisation_id == org.id, request.args.get("page"), PER_PAGE
     )
