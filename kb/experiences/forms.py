@@ -233,9 +233,13 @@ class EditExperienceForm(ExperienceForm):
 
     version = HiddenField()
     base_revision = HiddenField()
+    pending_version = HiddenField()  # the draft of changes waiting for review, if any
 
     def base_version(self) -> int:
         return _integer(self.version.data)
+
+    def base_pending_version(self) -> int | None:
+        return _integer(self.pending_version.data) or None
 
     def base_revision_number(self) -> int | None:
         return _integer(self.base_revision.data) or None

@@ -37,7 +37,7 @@ ACTION_LABELS = {
     "create": "Création", "update": "Modification", "submit": "Soumission à la modération",
     "publish": "Publication", "send_back": "Renvoi au brouillon", "archive": "Archivage",
     "restore": "Restauration", "follow_up": "Ajout d'un suivi", "import": "Import",
-    "initial": "Version initiale",
+    "initial": "Version initiale", "approve_edit": "Publication de modifications relues",
 }
 LONG_TEXT_FIELDS = ("summary", "context", "actions", "results", "lessons", "partners")
 CONTEXT_LINES = 2

@@ -1,5 +1,6 @@
 """The review queue (``/moderation``): submitted write-ups, oldest first, with their comment
-history, and the open reports from partners."""
+history; changes to published write-ups waiting for review (each with its review page); and the
+open reports from partners."""
 
 from __future__ import annotations
 
@@ -13,15 +14,23 @@ from sqlalchemy.orm import selectinload
 from kb.accounts.auth import role_required
 from kb.db import session
 from kb.experiences.access import MODERATOR_ROLES
-from kb.experiences.forms import ResolveReportForm
-from kb.experiences.models import Experience, ModerationComment, Report
-from kb.experiences.operations import resolve_report
+from kb.experiences.forms import ResolveReportForm, SendBackForm, StateChangeForm
+from kb.experiences.models import Experience, ModerationComment, PendingRevision, Report
+from kb.experiences.operations import ExperienceInvalid, resolve_report
+from kb.experiences.pending import (
+    approve_pending_revision,
+    pending_changes,
+    send_back_pending_revision,
+    waiting_pending_revisions,
+)
 from kb.experiences.views import bp
 from kb.experiences.vocabularies import REPORT_KINDS
 
 COMMENT_ACTIONS = {
     "submit": "Soumise", "publish": "Publiée", "send_back": "Renvoyée au brouillon",
-    "archive": "Archivée",
+    "archive": "Archivée", "edit_submit": "Modifications proposées",
+    "edit_approve": "Modifications publiées", "edit_send_back": "Modifications renvoyées",
+    "edit_withdraw": "Modifications retirées",
 }
 
 
@@ -31,7 +40,7 @@ def moderation():
     """What waits for review, oldest submission first, and the open reports."""
     waiting = waiting_experiences()
     return render_template(
-        "moderation/queue.html", waiting=waiting,
+        "moderation/queue.html", waiting=waiting, pending_edits=waiting_pending_revisions(),
         comments=comments_by_experience([e.id for e in waiting]),
         reports=open_reports(), report_kinds=dict(REPORT_KINDS),
         comment_actions=COMMENT_ACTIONS, resolve_form=ResolveReportForm(formdata=None),
@@ -49,6 +58,63 @@ def resolve(report_id: int):
     resolve_report(report, current_user)
     flash("Le signalement est marqué comme traité.", "success")
     return redirect(url_for("experiences.moderation"), 303)
+
+
+@bp.route("/moderation/modifications/<int:pending_id>")
+@role_required(*MODERATOR_ROLES)
+def review_pending(pending_id: int):
+    """Changes proposed to a published write-up, field by field against the published
+    version, with the forms to approve them or send them back."""
+    return _review_page(_pending_or_404(pending_id))
+
+
+@bp.post("/moderation/modifications/<int:pending_id>/approuver")
+@role_required(*MODERATOR_ROLES)
+def approve_pending(pending_id: int):
+    """Approve the changes: they become the published version (a new revision)."""
+    pending = _pending_or_404(pending_id)
+    form = StateChangeForm(prefix="approve")
+    try:
+        approve_pending_revision(pending, current_user, form.comment.data or "")
+    except ExperienceInvalid as invalid:
+        form.comment.errors = list(invalid.errors.values())
+        return _review_page(pending, approve=form, status=422)
+    flash("Les modifications sont publiées : elles remplacent la version en ligne.", "success")
+    return redirect(url_for("experiences.moderation"), 303)
+
+
+@bp.post("/moderation/modifications/<int:pending_id>/renvoyer")
+@role_required(*MODERATOR_ROLES)
+def send_back_pending(pending_id: int):
+    """Send the changes back to the authors with a comment; the published version stays."""
+    pending = _pending_or_404(pending_id)
+    form = SendBackForm(prefix="send_back")
+    try:
+        send_back_pending_revision(pending, current_user, form.comment.data or "")
+    except ExperienceInvalid as invalid:
+        form.comment.errors = list(invalid.errors.values())
+        return _review_page(pending, send_back=form, status=422)
+    flash("Les modifications sont renvoyées aux auteurs avec votre commentaire ; la version "
+          "publiée reste en ligne.", "success")
+    return redirect(url_for("experiences.moderation"), 303)
+
+
+def _pending_or_404(pending_id: int) -> PendingRevision:
+    pending = session.get(PendingRevision, pending_id)
+    if pending is None:
+        abort(404)
+    return pending
+
+
+def _review_page(pending: PendingRevision, approve=None, send_back=None, status: int = 200):
+    experience = pending.experience
+    return render_template(
+        "moderation/pending.html", pending=pending, experience=experience,
+        changes=pending_changes(pending),
+        approve_form=approve or StateChangeForm(prefix="approve", formdata=None),
+        send_back_form=send_back or SendBackForm(prefix="send_back", formdata=None),
+        page_title=f"Modifications proposées — {experience.title}",
+    ), status
 
 
 def waiting_experiences() -> list[Experience]:

@@ -20,6 +20,7 @@ from kb.experiences.access import (
 )
 from kb.experiences.forms import FollowUpForm, SendBackForm, StateChangeForm
 from kb.experiences.models import Experience, Interest, ModerationComment, Replication
+from kb.experiences.pending import open_pending_revision
 
 bp = Blueprint("experiences", __name__)
 
@@ -64,6 +65,7 @@ def render_show(experience: Experience, **forms):
         replications=_replications(experience.id),
         comments=_comments(experience.id) if _sees_comments(editable) else [],
         send_back=send_back_comment(experience) if _sees_comments(editable) else None,
+        pending=open_pending_revision(experience.id) if _sees_comments(editable) else None,
         forms=page_forms,
     )
 

@@ -9,6 +9,8 @@ account approved / refused             the person
 password reset asked / changed         the person
 write-up submitted                     moderators and admins (not the one submitting)
 sent back / published / archived       the authors (not the moderator acting)
+changes to a published one proposed    moderators and admins (not the one proposing)
+those changes sent back / approved     the authors (not the moderator acting)
 report filed                           moderators and admins
 interest, « nous l'avons fait aussi »  the authors, in one digest (:func:`send_digests`)
 contact form                           the authors and the write-up's contact person
@@ -39,6 +41,8 @@ STATE_EVENTS = {
     "send_back": ("experience_sent_back", "Votre fiche vous est renvoyée"),
     "publish": ("experience_published", "Votre fiche est publiée"),
     "archive": ("experience_archived", "Votre fiche est archivée"),
+    "edit_send_back": ("experience_edit_sent_back", "Vos modifications vous sont renvoyées"),
+    "edit_approve": ("experience_edit_approved", "Vos modifications sont publiées"),
 }
 
 
@@ -112,11 +116,13 @@ def notify_password_changed(user: User) -> None:
 
 def notify_experience_event(experience: Experience, actor, action: str, comment: str = "") -> None:
     """A life-cycle change: submitted → moderators; sent back, published, archived → authors."""
-    if action == "submit":
+    if action in ("submit", "edit_submit"):
+        subject = "Fiche à relire" if action == "submit" else "Modifications à relire"
         _send_each(_others(staff(MODERATOR_ROLES), actor), "moderation",
-                   f"Fiche à relire : {experience.title}", "experience_submitted",
+                   f"{subject} : {experience.title}", "experience_submitted",
                    experience=experience, link=experience_link(experience),
-                   queue_link=absolute_url("experiences.moderation"))
+                   queue_link=absolute_url("experiences.moderation"),
+                   changes_only=action == "edit_submit")
     elif action in STATE_EVENTS:
         template, prefix = STATE_EVENTS[action]
         _send_each(_others(authors_of(experience), actor), "fiches",

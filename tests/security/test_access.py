@@ -142,7 +142,7 @@ def build_world(db_session) -> dict:
     report = Report(experience_id=published.id, kind="erreur", comment="x")
     db_session.add_all([report, Label(experience_id=labelled.id, justification="Déjà."),
                         Revision(experience_id=published.id, number=1, action="create",
-                                 data=experience_snapshot(published))])
+                                 data=experience_snapshot(published) | {"title": "Ancien"})])
     db_session.commit()
     ids = {"P": published.id, "L": labelled.id, "D": draft.id, "Q": theirs.id, "R": report.id,
            "B": other_org.id, "spare": spare.id, "pending": pending.id, "target": target.id,
