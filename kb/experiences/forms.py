@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -288,3 +289,34 @@ class RestoreForm(FrenchForm):
 class ResolveReportForm(FrenchForm):
     """Marking a report as dealt with: nothing but the CSRF token."""
 
+
+
+class ReportAnswerForm(FrenchForm):
+    """A moderator's answer to the person who filed a report (its rules are the operation's)."""
+
+    body = TextAreaField("Votre réponse à la personne qui a signalé la fiche",
+                         filters=[strip_text], render_kw={"rows": 4})
+    close = BooleanField("Clore le signalement avec cette réponse", default=True)
+
+
+class ReportQuestionForm(FrenchForm):
+    """A moderator's question to the authors of a reported write-up."""
+
+    body = TextAreaField("Votre question aux auteurs de la fiche", filters=[strip_text],
+                         description="Les auteurs voient le signalement, sans savoir qui l'a "
+                                     "fait, et vous répondent depuis la page de leur fiche.",
+                         render_kw={"rows": 4})
+
+
+class ReportArchiveForm(FrenchForm):
+    """Archiving a reported write-up (the reason is shown to its authors)."""
+
+    comment = TextAreaField("Motif de l'archivage, pour les auteurs (facultatif)",
+                            filters=[strip_text], render_kw={"rows": 3})
+
+
+class AuthorReplyForm(FrenchForm):
+    """The authors' reply about a report on their write-up."""
+
+    body = TextAreaField("Votre réponse à la modération", filters=[strip_text],
+                         render_kw={"rows": 4})
