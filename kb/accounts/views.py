@@ -29,6 +29,8 @@ from kb.alerts.views import account_saved_searches
 from kb.db import row_id, session
 from kb.experiences.access import published_page, visible_condition
 from kb.experiences.models import CoFiler, Experience
+from kb.experiences.pending import with_open_changes
+from kb.experiences.reports import open_report_counts
 from kb.mail.views import account_notifications
 
 bp = Blueprint("accounts", __name__)
@@ -141,9 +143,12 @@ def password():
 
 
 def _account_page(profile: ProfileForm, password_form: PasswordChangeForm, status: int):
+    experiences = _own_experiences()
+    ids = [e.id for e in experiences]
     return render_template(
         "accounts/account.html", profile_form=profile, password_form=password_form,
-        experiences=_own_experiences(), page_title="Mon compte",
+        experiences=experiences, page_title="Mon compte",
+        with_pending=with_open_changes(ids), open_reports=open_report_counts(ids),
         **account_notifications(current_user), **account_saved_searches(current_user),
     ), status
 

@@ -16,7 +16,7 @@ the request.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kb.accounts.models import utcnow
@@ -131,6 +131,17 @@ def reports_for_authors(experience: Experience) -> list[dict]:
              "events": [e for e in report.events if e.kind in AUTHOR_VISIBLE_EVENTS],
              "asked": any(e.kind == "question-auteurs" for e in report.events)}
             for report in reports]
+
+
+def open_report_counts(experience_ids: list[int]) -> dict[int, int]:
+    """Open reports per write-up, for the authors' list on ``/compte``."""
+    if not experience_ids:
+        return {}
+    rows = session.execute(
+        select(Report.experience_id, func.count(Report.id))
+        .where(Report.experience_id.in_(experience_ids), Report.resolved_at.is_(None))
+        .group_by(Report.experience_id))
+    return dict(rows.all())
 
 
 def report_status(report: Report) -> str:

@@ -51,6 +51,7 @@ def test_the_public_page_is_unchanged_until_approval(
     flash = text_of(client.get(response.headers["Location"]))
     assert "attendent la relecture d'un modérateur" in flash
     assert "Modifications en attente de relecture" in flash  # the authors' callout
+    assert "Modifications en attente" in text_of(client.get("/compte"))  # their list too
 
     public = text_of(app.test_client().get(f"/experiences/{experience.id}",
                                            follow_redirects=True))

@@ -88,6 +88,7 @@ def test_asking_the_authors_shows_them_the_report_without_the_reporter(
     assert "Le budget indiqué est celui de 2019." in page
     assert "Pouvez-vous vérifier le budget ?" in page
     assert "Paul Signaleur" not in page and "paul@tulle" not in page
+    assert "1 signalement en cours" in text_of(author.get("/compte"))
 
     empty = author.post(f"/experiences/{experience.id}/signalements/{report.id}/repondre",
                         data={"report_reply-body": ""})
