@@ -57,6 +57,8 @@ GET_TABLE = {
                                                       analyste=403, admin=200)),
     "review queue": ("/moderation", expect(own=403, other=403, moderateur=200, analyste=403,
                                            admin=200)),
+    "report page": ("/moderation/signalements/{R}", expect(own=403, other=403, moderateur=200,
+                                                           analyste=403, admin=200)),
     "own account": ("/compte", expect(own=200, other=200, moderateur=200, analyste=200,
                                       admin=200)),
     "dashboard": ("/tableau-de-bord", dict.fromkeys(ROLES, 200)),
@@ -83,6 +85,15 @@ POST_TABLE = {
                      expect(own=403, other=403, moderateur=403, analyste=302, admin=302)),
     "restore": ("/experiences/{P}/historique/1/restaurer", {},
                 expect(own=303, other=403, moderateur=303, analyste=403, admin=303)),
+    "answer reporter": ("/moderation/signalements/{R}/repondre", {"answer-body": "Merci."},
+                        expect(own=403, other=403, moderateur=303, analyste=403, admin=303)),
+    "ask authors": ("/moderation/signalements/{R}/demander-aux-auteurs",
+                    {"question-body": "Vérifiez ?"},
+                    expect(own=403, other=403, moderateur=303, analyste=403, admin=303)),
+    "authors reply to a report": ("/experiences/{P}/signalements/{R}/repondre",
+                                  {"report_reply-body": "Corrigé."},
+                                  expect(own=303, other=403, moderateur=403, analyste=403,
+                                         admin=403)),
     "resolve report": ("/moderation/signalements/{R}/traiter", {},
                        expect(own=403, other=403, moderateur=303, analyste=403, admin=303)),
     "approve request": ("/admin/comptes/{pending}/approuver", {"role": "contributeur"},
@@ -204,7 +215,8 @@ MISSING_ID = 2_000_000_000
 
 
 def _answer_for(client, routes, rule, method: str, experience_id: int):
-    url = routes.url(rule, {"experience_id": experience_id, "slug": "x", "number": 1})
+    url = routes.url(rule, {"experience_id": experience_id, "slug": "x", "number": 1,
+                            "report_id": 1})
     response = client.open(url, method=method, data={"kind": "erreur", "comment": "x",
                                                      "justification": "x", "replica_id": "1"})
     location = response.headers.get("Location", "").replace(str(experience_id), "ID")
