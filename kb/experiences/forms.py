@@ -320,3 +320,7 @@ class AuthorReplyForm(FrenchForm):
 
     body = TextAreaField("Votre réponse à la modération", filters=[strip_text],
                          render_kw={"rows": 4})
+
+
+class WithdrawChangesForm(FrenchForm):
+    """Withdrawing the changes waiting for review: nothing but the CSRF token."""

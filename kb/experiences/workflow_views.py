@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from kb.db import session
 from kb.experiences.access import get_experience_or_404
+from kb.experiences.forms import WithdrawChangesForm
 from kb.experiences.models import Experience, Report
 from kb.experiences.operations import (
     ExperienceInvalid,
@@ -20,6 +21,7 @@ from kb.experiences.operations import (
     send_back_experience,
     submit_experience,
 )
+from kb.experiences.pending import open_pending_revision, withdraw_pending_revision
 from kb.experiences.reports import reply_as_author
 from kb.experiences.views import bp, page_form, render_show
 
@@ -98,6 +100,21 @@ def report_reply(experience_id: int, report_id: int):
     flash("Votre réponse est transmise à la modération.", "success")
     return redirect(url_for("experiences.show", experience_id=experience.id,
                             slug=experience.slug) + "#signalements", 303)
+
+
+@bp.post("/experiences/<int:experience_id>/modifications-en-attente/retirer")
+@login_required
+def withdraw_pending(experience_id: int):
+    """The authors drop their changes waiting for review; the published version stays."""
+    experience = get_experience_or_404(experience_id)
+    if not WithdrawChangesForm().validate_on_submit():
+        abort(400)
+    pending = open_pending_revision(experience.id)
+    if pending is None:
+        abort(404)
+    withdraw_pending_revision(pending, current_user)
+    flash("Les modifications en attente sont retirées : la fiche publiée est inchangée.", "info")
+    return _back_to(experience)
 
 
 def _change_state(experience_id: int, name: str):

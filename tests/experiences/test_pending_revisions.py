@@ -267,3 +267,18 @@ def test_saving_the_published_content_unchanged_withdraws_the_changes(
     db_session.expire_all()
     assert db_session.get(PendingRevision, pending.id).status == "retiree"
     assert open_pending_revision(experience.id) is None
+
+
+def test_authors_withdraw_their_changes_with_a_button(
+        client, login_as, published, encode_form, experience_data, text_of, db_session):
+    experience, author, _moderator = published
+    login_as(user=author)
+    edit_as_author(client, experience, encode_form, experience_data, text_of, title="Autre")
+    page = text_of(client.get(f"/experiences/{experience.id}", follow_redirects=True))
+    assert "Retirer ces modifications" in page
+    response = client.post(f"/experiences/{experience.id}/modifications-en-attente/retirer",
+                           follow_redirects=True)
+    assert "Les modifications en attente sont retirées" in text_of(response)
+    assert open_pending_revision(experience.id) is None
+    again = client.post(f"/experiences/{experience.id}/modifications-en-attente/retirer")
+    assert again.status_code == 404
