@@ -97,6 +97,7 @@ def propose_edit(experience: Experience, user, data: dict,
     change; saving the published content unchanged withdraws the open draft."""
 
     ops._require(can_edit(experience, user))
+    data = _snapshot_shape(data)
     pending = open_pending_revision(experience.id)
     if pending is not None and pending_version is not None and pending.version != pending_version:
         raise ops.EditConflict(changes=history.compare(data, normalise(pending.data)),
@@ -109,6 +110,20 @@ def propose_edit(experience: Experience, user, data: dict,
     if pending is not None and pending.status == "en-attente" and normalise(pending.data) == data:
         return None
     return _save_pending(experience, user, data, pending)
+
+
+def _snapshot_shape(data: dict) -> dict:
+    """Validated form data in the exact shape of a snapshot (co-filers carry their name), so
+    that unchanged content compares equal to the published write-up."""
+    from kb.accounts.models import Organisation
+
+    cofilers = []
+    for cofiler in data["cofilers"]:
+        organisation = session.get(Organisation, cofiler.get("organisation_id") or 0)
+        cofilers.append({"organisation_id": cofiler.get("organisation_id"),
+                         "name": organisation.name if organisation else "",
+                         "role": (cofiler.get("role") or "").strip()})
+    return {**data, "cofilers": cofilers}
 
 
 def _save_pending(experience: Experience, user, data: dict,

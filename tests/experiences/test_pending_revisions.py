@@ -282,3 +282,19 @@ def test_authors_withdraw_their_changes_with_a_button(
     assert open_pending_revision(experience.id) is None
     again = client.post(f"/experiences/{experience.id}/modifications-en-attente/retirer")
     assert again.status_code == 404
+
+
+def test_an_unchanged_write_up_with_cofilers_proposes_nothing(
+        create_user, create_organisation, file_experience, experience_data, db_session):
+    author, moderator = create_user(), create_user(role="moderateur")
+    partner = create_organisation(name="Communauté de communes Creuse Grand Sud")
+    data = experience_data(cofilers=[{"organisation_id": partner.id, "role": "Financeur"}])
+    experience = file_experience(author, state="publiee", moderator=moderator,
+                                 cofilers=data["cofilers"])
+    assert ops.update_experience(experience, author, data, base_version=experience.version,
+                                 base_revision=None) is None
+    changed = ops.update_experience(experience, author, data | {"summary": "Autre résumé."},
+                                    base_version=experience.version, base_revision=None)
+    from kb.experiences.pending import pending_changes
+
+    assert [change.name for change in pending_changes(changed)] == ["summary"]
