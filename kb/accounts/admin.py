@@ -206,20 +206,18 @@ def organisation(organisation_id: int):
                               422 if request.method == "POST" else 200)
 
 
-@admin_bp.get("/organisations/<int:organisation_id>/fusionner")
-def merge_confirmation(organisation_id: int):
-    """What merging this (duplicate) organisation into the one chosen would move, with the
-    button that does it: a merge cannot be undone, so it is never one click (issue 15)."""
-    duplicate = _organisation_or_404(organisation_id)
-    form = MergeForm(request.args, exclude=duplicate.id)
-    return _merge_step(duplicate, form)
-
-
-@admin_bp.post("/organisations/<int:organisation_id>/fusionner")
+@admin_bp.route("/organisations/<int:organisation_id>/fusionner", methods=["GET", "POST"])
 def merge(organisation_id: int):
-    """Fold this (duplicate) organisation into the one chosen, then delete it — once the
-    admin has confirmed on the confirmation page (otherwise that page is shown)."""
+    """Merge this (duplicate) organisation into the one chosen: GET (or a POST without the
+    confirmation) shows what would move, with the button that does it — a merge cannot be
+    undone, so it is never one click (issue 15); the confirmed POST folds it in and deletes
+    it."""
     duplicate = _organisation_or_404(organisation_id)
+    if request.method == "GET":
+        if not request.args.get("target_id"):
+            return redirect(url_for("admin.organisation", organisation_id=duplicate.id)
+                            + "#titre-fusion")
+        return _merge_step(duplicate, MergeForm(request.args, exclude=duplicate.id))
     form = MergeForm(exclude=duplicate.id)
     if request.form.get("confirmation") != "oui":
         return _merge_step(duplicate, form)

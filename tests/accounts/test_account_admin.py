@@ -296,3 +296,13 @@ def test_vocabulary_labels_are_editable_and_codes_fixed(client, login_as, create
     assert empty.status_code == 422
     assert "Le libellé ne peut pas être vide." in text_of(empty)
     assert client.post("/admin/vocabulaires/inconnu", data={}).status_code == 404
+
+
+def test_the_merge_page_without_a_choice_goes_back_to_the_organisation(client, login_as,
+                                                                      create_organisation):
+    login_as("admin")
+    organisation = create_organisation()
+    response = client.get(f"/admin/organisations/{organisation.id}/fusionner")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/admin/organisations/{organisation.id}#titre-fusion")
