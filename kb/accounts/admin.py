@@ -24,6 +24,8 @@ from kb.accounts.operations import (
     create_organisation,
     delete_organisation,
     merge_organisations,
+    merge_preview,
+    merges_into,
     organisation_usage,
     pending_requests,
     refuse_user,
@@ -205,22 +207,53 @@ def organisation(organisation_id: int):
                               422 if request.method == "POST" else 200)
 
 
-@admin_bp.post("/organisations/<int:organisation_id>/fusionner")
+@admin_bp.route("/organisations/<int:organisation_id>/fusionner", methods=["GET", "POST"])
 def merge(organisation_id: int):
-    """Fold this (duplicate) organisation into the one chosen, then delete it."""
+    """Merge this (duplicate) organisation into the one chosen: GET (or a POST without the
+    confirmation) shows what would move, with the button that does it — a merge cannot be
+    undone, so it is never one click (issue 15); the confirmed POST folds it in and deletes
+    it."""
     duplicate = _organisation_or_404(organisation_id)
+    if request.method == "GET":
+        if not request.args.get("target_id"):
+            return redirect(url_for("admin.organisation", organisation_id=duplicate.id)
+                            + "#titre-fusion")
+        return _merge_step(duplicate, MergeForm(request.args, exclude=duplicate.id))
     form = MergeForm(exclude=duplicate.id)
+    if request.form.get("confirmation") != "oui":
+        return _merge_step(duplicate, form)
     kept, name = _organisation(form.target_id.data), duplicate.name
     try:
         if kept is None:
             raise AccountInvalid({"target_id": "Choisissez l'organisation à conserver."})
         merge_organisations(duplicate, kept, current_user)
     except AccountInvalid as invalid:
-        form.target_id.errors = list(invalid.errors.values())
-        return _organisation_page(duplicate, OrganisationForm(formdata=None, obj=duplicate),
-                                  form, 422)
-    flash(f"« {name} » est fusionnée dans « {kept.name} ».", "success")
+        return _merge_refused(duplicate, form, invalid)
+    flash(f"« {name} » est fusionnée dans « {kept.name} ». Son ancienne page "
+          "publique renvoie désormais vers celle-ci.", "success")
     return redirect(url_for("admin.organisation", organisation_id=kept.id), 303)
+
+
+def _merge_step(duplicate: Organisation, form: MergeForm):
+    """The confirmation page for the organisation chosen, or the organisation's page with the
+    reason the choice is refused."""
+    kept = _organisation(form.target_id.data)
+    try:
+        if kept is None:
+            raise AccountInvalid({"target_id": "Choisissez l'organisation à conserver."})
+        preview = merge_preview(duplicate, kept, current_user)
+    except AccountInvalid as invalid:
+        return _merge_refused(duplicate, form, invalid)
+    return render_template(
+        "admin/organisation_merge.html", duplicate=duplicate, kept=kept, preview=preview,
+        confirm_form=ConfirmForm(formdata=None),
+        page_title=f"Fusionner « {duplicate.name} » — Organisations",
+    )
+
+
+def _merge_refused(duplicate: Organisation, form: MergeForm, invalid: AccountInvalid):
+    form.target_id.errors = list(invalid.errors.values())
+    return _organisation_page(duplicate, OrganisationForm(formdata=None, obj=duplicate), form, 422)
 
 
 @admin_bp.post("/organisations/<int:organisation_id>/supprimer")
@@ -241,7 +274,7 @@ def _organisation_page(org: Organisation, form: OrganisationForm, merge_form: Me
     return render_template(
         "admin/organisation_form.html", organisation=org, form=form, merge_form=merge_form,
         usage=organisation_usage(org.id), confirm_form=ConfirmForm(formdata=None),
-        page_title=f"{org.name} — Organisations",
+        merges=merges_into(org.id), page_title=f"{org.name} — Organisations",
     ), status
 
 

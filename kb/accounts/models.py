@@ -134,3 +134,31 @@ class OidcIdentity(Base):
     subject: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OrganisationMerge(Base):
+    """The record of a merge: ``from_id`` (deleted) was folded into ``into_id`` by an admin.
+
+    ``from_id`` and ``into_id`` are plain integers, not foreign keys: the merged organisation
+    is gone, and the one kept may itself be merged later (its records are then pointed at the
+    new survivor, so that an old public address redirects in one hop). The counts say what
+    moved.
+    """
+
+    __tablename__ = "organisation_merge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_id: Mapped[int] = mapped_column(Integer, index=True)
+    from_name: Mapped[str] = mapped_column(String(200))
+    from_slug: Mapped[str] = mapped_column(String(120))
+    into_id: Mapped[int] = mapped_column(Integer, index=True)
+    into_name: Mapped[str] = mapped_column(String(200))
+    merged_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    merged_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    experiences_moved: Mapped[int] = mapped_column(Integer, default=0)
+    cofilings_moved: Mapped[int] = mapped_column(Integer, default=0)
+    accounts_moved: Mapped[int] = mapped_column(Integer, default=0)
+    memberships_moved: Mapped[int] = mapped_column(Integer, default=0)
+
+    merged_by: Mapped[User | None] = relationship()

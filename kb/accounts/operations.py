@@ -12,7 +12,13 @@ import secrets
 from sqlalchemy import delete, func, select, update
 
 from kb.accounts.auth import MIN_PASSWORD_LENGTH, check_password, hash_password
-from kb.accounts.models import Organisation, OrganisationMembership, User, utcnow
+from kb.accounts.models import (
+    Organisation,
+    OrganisationMembership,
+    OrganisationMerge,
+    User,
+    utcnow,
+)
 from kb.db import session
 from kb.experiences.models import CoFiler, Experience
 from kb.experiences.operations import PermissionDenied
@@ -322,12 +328,34 @@ def _organisation_values(data: dict) -> dict:
             "website": data.get("website") or None, "description": data.get("description") or None}
 
 
-def merge_organisations(duplicate: Organisation, kept: Organisation, admin: User) -> Organisation:
-    """Fold ``duplicate`` into ``kept``: write-ups, accounts, co-filings and memberships move
-    over (co-filings made redundant are dropped), then ``duplicate`` is deleted."""
+def merge_preview(duplicate: Organisation, kept: Organisation, admin: User) -> dict:
+    """What merging ``duplicate`` into ``kept`` would move, for the confirmation page: the
+    write-ups filed and co-filed, the accounts, the memberships (nothing is changed)."""
     _require_admin(admin)
+    _check_merge(duplicate, kept)
+    filed = session.scalars(select(Experience).where(Experience.organisation_id == duplicate.id)
+                            .order_by(Experience.title, Experience.id)).all()
+    cofiled = session.scalars(select(Experience).where(
+        Experience.id.in_(_cofiled_ids(duplicate.id))).order_by(Experience.title)).all()
+    accounts = session.scalars(select(User).where(User.organisation_id == duplicate.id)
+                               .order_by(User.name, User.id)).all()
+    return {"filed": filed, "cofiled": cofiled, "accounts": accounts,
+            "memberships": _membership_count(duplicate.id)}
+
+
+def _check_merge(duplicate: Organisation, kept: Organisation) -> None:
     if duplicate.id == kept.id:
         raise AccountInvalid({"target_id": "Choisissez une autre organisation que celle-ci."})
+
+
+def merge_organisations(duplicate: Organisation, kept: Organisation, admin: User) -> Organisation:
+    """Fold ``duplicate`` into ``kept``: write-ups, accounts, co-filings and memberships move
+    over (co-filings made redundant are dropped), then ``duplicate`` is deleted. The merge is
+    recorded (:class:`OrganisationMerge`), so that the old public address redirects to
+    ``kept``'s and admins see who merged what, when."""
+    _require_admin(admin)
+    _check_merge(duplicate, kept)
+    record = _merge_record(duplicate, kept, admin)
     moved = _filed_ids(duplicate.id) + _cofiled_ids(duplicate.id)
     _move(Experience.organisation_id, duplicate.id, kept.id)
     _merge_cofilings(duplicate.id, kept.id)
@@ -335,12 +363,53 @@ def merge_organisations(duplicate: Organisation, kept: Organisation, admin: User
     _merge_memberships(duplicate.id, kept.id)
     if kept.territory_code is None:
         kept.territory_code = duplicate.territory_code
+    session.execute(update(OrganisationMerge).where(OrganisationMerge.into_id == duplicate.id)
+                    .values(into_id=kept.id, into_name=kept.name)
+                    .execution_options(synchronize_session=False))
+    session.add(record)
     session.expire_all()
     session.delete(session.get(Organisation, duplicate.id))
     session.flush()
     for experience_id in _published(moved):
         enqueue(session, experience_id, "upsert")
-    return kept
+    return session.get(Organisation, kept.id)
+
+
+def _merge_record(duplicate: Organisation, kept: Organisation, admin: User) -> OrganisationMerge:
+    """The merge's record, counted before anything moves."""
+    from kb.experiences.slugs import slugify
+
+    return OrganisationMerge(
+        from_id=duplicate.id, from_name=duplicate.name, from_slug=slugify(duplicate.name),
+        into_id=kept.id, into_name=kept.name, merged_by_id=admin.id, merged_at=utcnow(),
+        experiences_moved=len(_filed_ids(duplicate.id)),
+        cofilings_moved=len(_cofiled_ids(duplicate.id)),
+        accounts_moved=_count(User.organisation_id == duplicate.id, User.id),
+        memberships_moved=_membership_count(duplicate.id),
+    )
+
+
+def _membership_count(organisation_id: int) -> int:
+    return _count((OrganisationMembership.member_id == organisation_id)
+                  | (OrganisationMembership.association_id == organisation_id),
+                  OrganisationMembership.member_id)
+
+
+def merged_into(organisation_id: int) -> Organisation | None:
+    """The organisation a deleted ``organisation_id`` was merged into (chains are kept flat
+    by :func:`merge_organisations`), or ``None``."""
+    record = session.scalars(select(OrganisationMerge)
+                             .where(OrganisationMerge.from_id == organisation_id)
+                             .order_by(OrganisationMerge.id.desc())).first()
+    return session.get(Organisation, record.into_id) if record else None
+
+
+def merges_into(organisation_id: int) -> list[OrganisationMerge]:
+    """The merges recorded into an organisation, most recent first (its admin page)."""
+    return list(session.scalars(select(OrganisationMerge)
+                                .where(OrganisationMerge.into_id == organisation_id)
+                                .order_by(OrganisationMerge.merged_at.desc(),
+                                          OrganisationMerge.id.desc())))
 
 
 def delete_organisation(organisation: Organisation, admin: User) -> None:

@@ -70,7 +70,7 @@ def start():
 @bp.get("/connexion/proconnect/retour")
 def callback():
     """Back from ProConnect: check the answer, then sign in or record a request."""
-    from kb.accounts.views import _safe_next, sign_in
+    from kb.accounts.views import safe_next_path, sign_in
 
     client = _client()
     try:
@@ -86,7 +86,7 @@ def callback():
     if outcome == "requested":
         return render_template("accounts/proconnect_requested.html", user=user,
                                page_title="Demande envoyée")
-    next_page = _safe_next(cookie_session.pop("proconnect_next", None))
+    next_page = safe_next_path(cookie_session.pop("proconnect_next", None))
     sign_in(user)
     flash(f"Bienvenue, {user.name}.", "success")
     return redirect(next_page or "/", 303)

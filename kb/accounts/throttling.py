@@ -1,9 +1,17 @@
-"""Sign-in throttling: at most 10 failed sign-ins in 15 minutes per account and per address.
+"""Sign-in throttling: at most 10 failed sign-ins in 15 minutes per account, and 100 per
+address.
+
+The account is what an attacker guesses passwords for, so its budget is small. The address
+budget is ten times larger because the agents of one collectivité often reach the site through
+one proxy (one address for the whole town hall): one person mistyping ten times must not lock
+out colleagues, while a script trying many accounts from one address still meets a limit
+(issue 15).
 
 Flask-Limiter keeps the counters — in memory by default, in a shared store (Redis, Memcached…)
 when ``KB_RATELIMIT_STORAGE_URI`` names one, so that several hosts count together. Only failed
 attempts count (``deduct_when``): once ten have failed within the window, the next attempt, right
-password or not, gets the French 429 page until the oldest failure is 15 minutes old. Failures
+password or not, gets the French 429 page until the oldest failure is 15 minutes old (the
+account's page names the account, the address's names the network). Failures
 and refusals are logged with a digest of the address typed and the client's address, never a
 password.
 
@@ -22,10 +30,14 @@ from kb.extensions import limiter
 
 log = logging.getLogger(__name__)
 
-SIGN_IN_LIMIT = "10 per 15 minutes"
-TOO_MANY_FAILURES = ("Trop de tentatives de connexion ont échoué pour ce compte ou depuis cette "
-                     "adresse. Par sécurité, réessayez dans un quart d'heure ; si vous avez "
-                     "oublié votre mot de passe, suivez « Mot de passe oublié ? ».")
+ACCOUNT_LIMIT = "10 per 15 minutes"
+ADDRESS_LIMIT = "100 per 15 minutes"
+TOO_MANY_FAILURES = ("Trop de tentatives de connexion ont échoué pour ce compte. Par sécurité, "
+                     "réessayez dans un quart d'heure ; si vous avez oublié votre mot de passe, "
+                     "suivez « Mot de passe oublié ? ».")
+TOO_MANY_FROM_ADDRESS = ("Trop de tentatives de connexion ont échoué depuis votre réseau. Par "
+                         "sécurité, réessayez dans un quart d'heure ; si le problème persiste, "
+                         "contactez l'équipe du site.")
 _FAILED = "kb.sign_in_failed"
 
 
@@ -63,7 +75,9 @@ def record_failure(email: str | None) -> None:
 
 def limit_sign_in(view):
     """Decorate the sign-in view with the two limits, per account and per address."""
-    for key in (_account_key, _address_key):
-        view = limiter.limit(SIGN_IN_LIMIT, key_func=key, methods=["POST"], deduct_when=_failed,
-                             error_message=TOO_MANY_FAILURES, on_breach=_log_refusal)(view)
+    limits = ((ACCOUNT_LIMIT, _account_key, TOO_MANY_FAILURES),
+              (ADDRESS_LIMIT, _address_key, TOO_MANY_FROM_ADDRESS))
+    for limit, key, message in limits:
+        view = limiter.limit(limit, key_func=key, methods=["POST"], deduct_when=_failed,
+                             error_message=message, on_breach=_log_refusal)(view)
     return view

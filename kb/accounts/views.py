@@ -3,6 +3,8 @@ pages are in :mod:`kb.accounts.admin`."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask_login import current_user, login_required, login_user, logout_user
@@ -16,6 +18,7 @@ from kb.accounts.operations import (
     SignInRefused,
     authenticate,
     change_password,
+    merged_into,
     record_sign_in,
     register,
     requested_organisation,
@@ -27,6 +30,8 @@ from kb.dashboard.followed import account_followed
 from kb.db import row_id, session
 from kb.experiences.access import published_page, visible_condition
 from kb.experiences.models import CoFiler, Experience
+from kb.experiences.pending import with_open_changes
+from kb.experiences.reports import open_report_counts
 from kb.mail.views import account_notifications
 
 bp = Blueprint("accounts", __name__)
@@ -39,9 +44,10 @@ __all__ = ["admin_bp", "bp"]
 @limit_sign_in
 def login():
     """Sign in with email and password; only approved, active accounts get in. Ten failures
-    in 15 minutes for one account or from one address, and the next attempt gets 429."""
+    in 15 minutes for one account, or a hundred from one address, and the next attempt gets
+    429 (see :mod:`kb.accounts.throttling`)."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")) or "/")
+        return redirect(safe_next_path(request.args.get("next")) or "/")
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return _login_page(form, 422 if form.is_submitted() else 200)
@@ -53,7 +59,7 @@ def login():
         return _login_page(form, 422)
     sign_in(user)
     flash(f"Bienvenue, {user.name}.", "success")
-    return redirect(_safe_next(form.next.data) or "/", 303)
+    return redirect(safe_next_path(form.next.data) or "/", 303)
 
 
 def sign_in(user: User) -> None:
@@ -67,11 +73,29 @@ def _login_page(form: LoginForm, status: int):
     return render_template("accounts/login.html", form=form, page_title="Se connecter"), status
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path of this site (never ``//other.example``) is followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+def safe_next_path(target: str | None) -> str | None:
+    """``target`` when it is a relative path of this site, else ``None``: the page a sign-in
+    returns to. Refused (open redirect): absolute URLs, ``//other.example``, backslashes
+    (``/\\other.example``, which browsers read as ``//``) and control characters (browsers drop
+    tabs and newlines, so ``/<tab>/other.example`` would become ``//other.example``)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.app_template_global()
+def sign_in_url(target: str | None = None) -> str:
+    """The sign-in page's address, returning to ``target`` — by default the page being shown
+    (a GET page only: a refused POST's address could not be opened again)."""
+    if target is None and request.method == "GET" and request.endpoint != "accounts.login":
+        target = request.full_path.rstrip("?")
+    target = safe_next_path(target)
+    return url_for("accounts.login", next=target) if target else url_for("accounts.login")
 
 
 @bp.post("/deconnexion")
@@ -120,9 +144,12 @@ def password():
 
 
 def _account_page(profile: ProfileForm, password_form: PasswordChangeForm, status: int):
+    experiences = _own_experiences()
+    ids = [e.id for e in experiences]
     return render_template(
         "accounts/account.html", profile_form=profile, password_form=password_form,
-        experiences=_own_experiences(), page_title="Mon compte",
+        experiences=experiences, page_title="Mon compte",
+        with_pending=with_open_changes(ids), open_reports=open_report_counts(ids),
         **account_notifications(current_user), **account_saved_searches(current_user),
         **account_followed(current_user),
     ), status
@@ -184,10 +211,15 @@ def _attach(form, errors: dict[str, str]) -> None:
 
 @bp.route("/organisations/<int:organisation_id>")
 def organisation(organisation_id: int):
-    """An organisation and its published write-ups."""
+    """An organisation and its published write-ups; the address of an organisation merged
+    into another redirects (301) to the one kept."""
     org = session.get(Organisation, organisation_id)
     if org is None:
-        abort(404)
+        kept = merged_into(organisation_id)
+        if kept is None:
+            abort(404)
+        return redirect(url_for("accounts.organisation", organisation_id=kept.id, **request.args),
+                        301)
     listing = published_page(
         Experience.organisation_id == org.id, request.args.get("page"), PER_PAGE
     )

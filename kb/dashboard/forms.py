@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from kb.experiences.vocabularies import REPORT_KINDS
@@ -33,6 +33,9 @@ class ReplicationForm(FlaskForm):
         description="Seules les fiches publiées de votre organisation sont proposées.",
     )
 
+    # the id of the write-up whose early start the partner confirmed (a checkbox's value)
+    confirm_early_start = HiddenField()
+
     def set_candidates(self, experiences) -> ReplicationForm:
         self.replica_id.choices = [SelectChoice(e.id, e.title) for e in experiences]
         return self
@@ -40,6 +43,11 @@ class ReplicationForm(FlaskForm):
     def validate_replica_id(self, field) -> None:
         if field.data not in {choice.value for choice in field.choices or []}:
             raise ValidationError(CHOOSE_OWN)
+
+    def early_start_confirmed(self) -> bool:
+        """Whether the confirmation ticked is for the write-up now chosen."""
+        return bool(self.replica_id.data) and self.confirm_early_start.data == str(
+            self.replica_id.data)
 
 
 class ReportForm(FlaskForm):

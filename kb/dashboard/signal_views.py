@@ -31,9 +31,10 @@ def _back(experience: Experience, anchor: str = "signaux"):
     return redirect(f"{url}#{anchor}")
 
 
-def _render_form(template: str, experience: Experience, form, title: str, **context):
+def _render_form(template: str, experience: Experience, form, title: str,
+                 status: int | None = None, **context):
     """The form page; 400 when a submitted form is refused (what was typed is kept)."""
-    status = 400 if form.is_submitted() else 200
+    status = status or (400 if form.is_submitted() else 200)
     body = render_template(template, experience=experience, form=form,
                            page_title=f"{title} — {experience.title}", heading=title, **context)
     return body, status
@@ -65,7 +66,13 @@ def replication(experience_id: int):
     form = ReplicationForm().set_candidates(candidates)
     if form.validate_on_submit():
         replica = signals.get_published_experience_or_404(form.replica_id.data)
-        signals.replication_create(source, replica, current_user)
+        try:
+            signals.replication_create(source, replica, current_user,
+                                       confirmed_early_start=form.early_start_confirmed())
+        except signals.EarlyReplication as early:
+            return _render_form("dashboard/replication_form.html", source, form,
+                                "Nous l'avons fait aussi", status=422, candidates=candidates,
+                                date_warning=str(early), warned_replica=replica)
         flash("Le lien entre vos deux fiches est enregistré : il apparaît sur chacune.", "success")
         return _back(source)
     return _render_form("dashboard/replication_form.html", source, form,

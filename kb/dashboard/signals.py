@@ -2,7 +2,11 @@
 
 * *Intéressé* (:func:`interest_toggle`): a bookmark; the authors see the count and who.
 * *Nous l'avons fait aussi* (:func:`replication_create`): one of the partner's own published
-  write-ups declared as a replica of another organisation's.
+  write-ups declared as a replica of another organisation's. A replica whose project started
+  before its source's is a confirm-to-proceed warning (:class:`EarlyReplication`), not a
+  refusal: month dates typed by authors are often approximate, and a partner may have piloted
+  first and then scaled up after the source; the warning catches the wrong write-up picked or a
+  date mistyped, the confirmation keeps real links possible (issue 15).
 * *Signaler* (:func:`report_create`): outdated, erroneous or duplicate, for the moderators, who
   list them with :func:`open_reports` and close them with :func:`report_resolve`.
 * *Pratique à essaimer* (:func:`label_set`, :func:`label_remove`): analysts and admins.
@@ -34,6 +38,11 @@ from kb.mail import notifications
 from kb.search.models import enqueue
 
 LABELLER_ROLES = ("analyste", "admin")
+
+
+class EarlyReplication(Exception):
+    """The replica's project started before its source's: linking them needs a confirmation.
+    ``str()`` is the French warning shown above the form."""
 
 
 def get_published_experience_or_404(experience_id: int) -> Experience:
@@ -112,11 +121,28 @@ def can_replicate(source: Experience, user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and not is_author(source, user)
 
 
-def replication_create(source: Experience, replica: Experience, user: User) -> Replication:
+def replication_date_warning(source: Experience, replica: Experience) -> str | None:
+    """The French warning when ``replica`` started before ``source`` (both dates known)."""
+    from kb.web import format_month
+
+    if not (source.start_month and replica.start_month):
+        return None
+    if replica.start_month >= source.start_month:
+        return None
+    return (f"Votre projet « {replica.title} » a commencé en "
+            f"{format_month(replica.start_month)}, avant celui-ci "
+            f"({format_month(source.start_month)}) : une reprise commence d'ordinaire après le "
+            "projet dont elle s'inspire. Vérifiez que vous avez choisi la bonne fiche et que "
+            "ses dates sont justes ; si votre projet s'en est bien inspiré, confirmez le lien.")
+
+
+def replication_create(source: Experience, replica: Experience, user: User,
+                       confirmed_early_start: bool = False) -> Replication:
     """Declare *nous l'avons fait aussi*: ``replica`` (the user's own) reproduces ``source``.
 
     403 unless ``replica`` is one of the user's organisation's published write-ups and
-    ``source`` is not; an existing link is returned as it is."""
+    ``source`` is not; an existing link is returned as it is. :class:`EarlyReplication` when
+    ``replica`` started before ``source`` and the user has not confirmed it."""
     if not can_replicate(source, user) or not is_author(replica, user):
         abort(403)
     if not replica.is_published or replica.id == source.id:
@@ -126,6 +152,9 @@ def replication_create(source: Experience, replica: Experience, user: User) -> R
     ))
     if existing is not None:
         return existing
+    warning = replication_date_warning(source, replica)
+    if warning and not confirmed_early_start:
+        raise EarlyReplication(warning)
     replication = Replication(source_id=source.id, replica_id=replica.id, created_by_id=user.id)
     session.add(replication)
     enqueue(session, source.id)  # the open-data record carries the replication count

@@ -16,17 +16,18 @@ from kb.experiences.forms import (
     StaffNewExperienceForm,
 )
 from kb.experiences.history import latest_revision_number
-from kb.experiences.models import Experience
+from kb.experiences.models import Experience, PendingRevision
 from kb.experiences.operations import (
     EditConflict,
     ExperienceInvalid,
     create_experience,
     update_experience,
 )
+from kb.experiences.pending import needs_review, open_pending_revision
 from kb.experiences.snapshot import experience_snapshot
 from kb.experiences.territory_input import label_of
 from kb.experiences.validation import experience_errors, normalise
-from kb.experiences.views import bp
+from kb.experiences.views import bp, send_back_comment
 from kb.html import render_markdown
 
 
@@ -59,17 +60,35 @@ def edit(experience_id: int):
     form = EditExperienceForm()
     try:
         saved = _save(form, lambda data: update_experience(
-            experience, current_user, data, form.base_version(), form.base_revision_number()))
+            experience, current_user, data, form.base_version(), form.base_revision_number(),
+            form.base_pending_version()))
     except EditConflict as conflict:
         form.version.data = str(conflict.version)
         form.base_revision.data = str(conflict.revision.number if conflict.revision else "")
+        form.pending_version.data = str(conflict.pending_version or "")
         return _render_form(form, experience, conflict=conflict, status=409)
     if saved is False:
         return _render_form(form, experience, status=422)
-    flash("Vos modifications sont enregistrées." if saved else
-          "Aucune modification à enregistrer : la fiche est inchangée.",
-          "success" if saved else "info")
+    _flash_saved(saved)
     return _to_page(experience)
+
+
+def _flash_saved(saved) -> None:
+    if isinstance(saved, PendingRevision):
+        flash("Vos modifications sont enregistrées et attendent la relecture d'un modérateur. "
+              "La version publiée reste en ligne d'ici là.", "success")
+    elif saved:
+        flash("Vos modifications sont enregistrées.", "success")
+    else:
+        flash("Aucune modification à enregistrer : la fiche est inchangée.", "info")
+
+
+def _review_notice(experience: Experience | None) -> dict | None:
+    """For a contributor editing a published write-up: their changes will wait for review,
+    and the draft of changes already open (waiting, or sent back with a comment)."""
+    if experience is None or not needs_review(experience, current_user):
+        return None
+    return {"pending": open_pending_revision(experience.id)}
 
 
 @bp.post("/experiences/apercu")
@@ -107,9 +126,15 @@ def _new_values() -> dict:
 
 
 def _edit_values(experience: Experience) -> dict:
-    values = EditExperienceForm.values_from(experience_snapshot(experience))
+    """The form starts from the write-up — or, when a contributor edits a published write-up
+    with changes already waiting for review, from those changes (the draft of changes)."""
+    pending = open_pending_revision(experience.id) if needs_review(
+        experience, current_user) else None
+    snapshot = normalise(pending.data) if pending else experience_snapshot(experience)
+    values = EditExperienceForm.values_from(snapshot)
     values.update(version=str(experience.version),
-                  base_revision=str(latest_revision_number(experience.id) or ""))
+                  base_revision=str(latest_revision_number(experience.id) or ""),
+                  pending_version=str(pending.version) if pending else "")
     return values
 
 
@@ -123,6 +148,8 @@ def _render_form(form: ExperienceForm, experience: Experience | None,
     title = f"Modifier « {experience.title} »" if experience else "Déposer une fiche d'expérience"
     return render_template(
         "experiences/form.html", form=form, experience=experience, conflict=conflict,
+        send_back=send_back_comment(experience) if experience else None,
+        review=_review_notice(experience),
         markdown_fields=MARKDOWN_FIELDS, markdown_hint=MARKDOWN_HINT,
         page_title="Modifier une fiche" if experience else "Déposer une fiche",
         heading=title,

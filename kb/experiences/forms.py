@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -234,9 +235,13 @@ class EditExperienceForm(ExperienceForm):
 
     version = HiddenField()
     base_revision = HiddenField()
+    pending_version = HiddenField()  # the draft of changes waiting for review, if any
 
     def base_version(self) -> int:
         return _integer(self.version.data)
+
+    def base_pending_version(self) -> int | None:
+        return _integer(self.pending_version.data) or None
 
     def base_revision_number(self) -> int | None:
         return _integer(self.base_revision.data) or None
@@ -285,3 +290,38 @@ class RestoreForm(FrenchForm):
 class ResolveReportForm(FrenchForm):
     """Marking a report as dealt with: nothing but the CSRF token."""
 
+
+
+class ReportAnswerForm(FrenchForm):
+    """A moderator's answer to the person who filed a report (its rules are the operation's)."""
+
+    body = TextAreaField("Votre réponse à la personne qui a signalé la fiche",
+                         filters=[strip_text], render_kw={"rows": 4})
+    close = BooleanField("Clore le signalement avec cette réponse", default=True)
+
+
+class ReportQuestionForm(FrenchForm):
+    """A moderator's question to the authors of a reported write-up."""
+
+    body = TextAreaField("Votre question aux auteurs de la fiche", filters=[strip_text],
+                         description="Les auteurs voient le signalement, sans savoir qui l'a "
+                                     "fait, et vous répondent depuis la page de leur fiche.",
+                         render_kw={"rows": 4})
+
+
+class ReportArchiveForm(FrenchForm):
+    """Archiving a reported write-up (the reason is shown to its authors)."""
+
+    comment = TextAreaField("Motif de l'archivage, pour les auteurs (facultatif)",
+                            filters=[strip_text], render_kw={"rows": 3})
+
+
+class AuthorReplyForm(FrenchForm):
+    """The authors' reply about a report on their write-up."""
+
+    body = TextAreaField("Votre réponse à la modération", filters=[strip_text],
+                         render_kw={"rows": 4})
+
+
+class WithdrawChangesForm(FrenchForm):
+    """Withdrawing the changes waiting for review: nothing but the CSRF token."""

@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "initial": "Version initiale", "attachment_added": "Ajout d'une pièce jointe",
     "attachment_removed": "Suppression d'une pièce jointe",
     "attachment_restored": "Restauration d'une pièce jointe",
+    "approve_edit": "Publication de modifications relues",
 }
 LONG_TEXT_FIELDS = ("summary", "context", "actions", "results", "lessons", "partners")
 CONTEXT_LINES = 2

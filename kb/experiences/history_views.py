@@ -9,6 +9,7 @@ from kb.db import row_id
 from kb.experiences.access import can_edit, can_view_history, get_experience_or_404
 from kb.experiences.forms import RestoreForm
 from kb.experiences.history import ACTION_LABELS, FIELD_LABELS, compare, get_revision, revisions_of
+from kb.experiences.models import PendingRevision
 from kb.experiences.operations import ExperienceInvalid, restore_revision
 from kb.experiences.validation import normalise
 from kb.experiences.views import bp
@@ -46,8 +47,14 @@ def restore(experience_id: int, number: int):
         flash("Cette version ne peut pas être restaurée telle quelle : "
               + " ".join(invalid.errors.values()), "error")
         return redirect(url_for("experiences.history", experience_id=experience.id), 303)
-    flash(f"La version n° {number} est restaurée ; elle devient la version "
-          f"n° {restored.number}.", "success")
+    if restored is None:
+        flash("Cette version est déjà celle qui est publiée.", "info")
+    elif isinstance(restored, PendingRevision):
+        flash(f"La version n° {number} est proposée à la relecture : la version publiée reste "
+              "en ligne jusqu'à ce qu'un modérateur l'accepte.", "success")
+    else:
+        flash(f"La version n° {number} est restaurée ; elle devient la version "
+              f"n° {restored.number}.", "success")
     return redirect(url_for("experiences.history", experience_id=experience.id), 303)
 
 

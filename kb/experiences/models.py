@@ -305,6 +305,9 @@ class Report(Base):
 
     experience: Mapped[Experience] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    events: Mapped[list[ReportEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportEvent.id")
 
 
 class Label(Base):
@@ -320,3 +323,77 @@ class Label(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     analyst: Mapped[User | None] = relationship()
+
+
+PENDING_STATUSES = ("en-attente", "renvoyee", "approuvee", "retiree")
+OPEN_PENDING_STATUSES = ("en-attente", "renvoyee")
+
+
+class PendingRevision(Base):
+    """Changes to a published write-up waiting for a moderator (issue 15): the published
+    version stays public until they are approved.
+
+    ``data`` is a snapshot (:mod:`kb.experiences.snapshot`) of the proposed write-up;
+    ``base_revision`` the revision it was proposed from. At most one is open (``en-attente``
+    or ``renvoyee``) per write-up: every author edits the same draft of changes. Approval
+    makes it the published version (``revision_number`` is the revision then recorded);
+    a send-back keeps it, with ``comment``, for the authors to rework.
+    """
+
+    __tablename__ = "pending_revision"
+    __table_args__ = (CheckConstraint(f"status IN {sql_in(PENDING_STATUSES)}", name="status"),
+                      CheckConstraint("version >= 1", name="version"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experience_id: Mapped[int] = mapped_column(
+        ForeignKey("experience.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="en-attente")
+    data: Mapped[dict] = mapped_column(JSON)
+    base_revision: Mapped[int | None] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    revision_number: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    experience: Mapped[Experience] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_PENDING_STATUSES
+
+
+REPORT_EVENT_KINDS = ("reponse", "question-auteurs", "reponse-auteurs", "archivage", "traite")
+#: The events of a report its write-up's authors see (answers to the reporter are private).
+AUTHOR_VISIBLE_EVENTS = ("question-auteurs", "reponse-auteurs", "archivage", "traite")
+
+
+class ReportEvent(Base):
+    """One step in dealing with a report (issue 15): a moderator answers the reporter, asks
+    the authors, archives the write-up or closes the report; the authors reply. The trail of
+    a report is its events, oldest first."""
+
+    __tablename__ = "report_event"
+    __table_args__ = (CheckConstraint(f"kind IN {sql_in(REPORT_EVENT_KINDS)}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("report.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -12,7 +12,9 @@ Life cycle::
         +-----send_back------+                    +------publish-------+
 
 Authors (contributors of the filing or a co-filing organisation), moderators and admins edit,
-submit and add follow-ups; moderators and admins publish, send back and archive.
+submit and add follow-ups; moderators and admins publish, send back and archive. A
+contributor's edit (or restore) of a published write-up does not change it: it waits for
+review as a pending revision (:mod:`kb.experiences.pending`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from werkzeug.exceptions import Conflict, Forbidden
 
 from kb.accounts.models import Organisation, utcnow
 from kb.db import session
-from kb.experiences import history
+from kb.experiences import history, pending
 from kb.experiences.access import can_edit, can_moderate
 from kb.experiences.models import (
     CoFiler,
@@ -90,6 +92,7 @@ class EditConflict(Exception):
     version: int = 0
     revision: Revision | None = None
     base_known: bool = True
+    pending_version: int | None = None
 
 
 # --------------------------------------------------------------------------- editing
@@ -111,17 +114,21 @@ def create_experience(user, data: dict, organisation: Organisation | None = None
 
 
 def update_experience(experience: Experience, user, data: dict, base_version: int,
-                      base_revision: int | None = None) -> Experience | None:
+                      base_revision: int | None = None, pending_version: int | None = None):
     """Save an edit made from version ``base_version`` (and revision ``base_revision``).
 
     Refused with :class:`EditConflict` when someone else changed the content meanwhile; a
     version bumped only by a state change (submission, publication…) is no conflict. Returns
-    ``None`` when the data changes nothing.
+    ``None`` when the data changes nothing. A contributor's edit of a published write-up is
+    kept for review instead (a :class:`~kb.experiences.models.PendingRevision` is returned;
+    ``pending_version`` is the version of the draft of changes the editor started from).
     """
     _require(can_edit(experience, user))
     data = _valid_data(data, experience.organisation_id)
     before, previous_at = experience_snapshot(experience), experience.updated_at
     _check_version(experience, before, data, base_version, base_revision)
+    if pending.needs_review(experience, user):
+        return pending.propose_edit(experience, user, data, pending_version)
     with session.no_autoflush:
         _apply(experience, data)
         if experience_snapshot(experience) == before:
@@ -133,13 +140,17 @@ def update_experience(experience: Experience, user, data: dict, base_version: in
     return experience
 
 
-def restore_revision(experience: Experience, user, number: int) -> Revision:
-    """Make revision ``number``'s content current again, as a new revision."""
+def restore_revision(experience: Experience, user, number: int):
+    """Make revision ``number``'s content current again, as a new revision — or, for a
+    contributor on a published write-up, propose it for review (the pending revision is
+    returned, ``None`` when it is the published content already)."""
     _require(can_edit(experience, user))
     revision = history.get_revision(experience.id, number)
     if revision is None:
         raise InvalidTransition(f"La version n° {number} de cette fiche n'existe pas.")
     data = _restorable(revision.data, experience.organisation_id)
+    if pending.needs_review(experience, user):
+        return pending.propose_edit(experience, user, data, None)
     before, previous_at = experience_snapshot(experience), experience.updated_at
     with session.no_autoflush:
         _apply(experience, data)
@@ -238,9 +249,7 @@ def _change_state(experience: Experience, user, action: str, state: str, comment
                   **attributes) -> None:
     """Move to ``state`` (setting ``attributes``); record the revision and the comment that
     authors and moderators read."""
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_MAX:
-        raise ExperienceInvalid({"comment": f"Le commentaire dépasse {COMMENT_MAX} caractères."})
+    comment = check_comment(comment)
     before, previous_at = experience_snapshot(experience), experience.updated_at
     for name, value in {**attributes, "state": state, "updated_at": utcnow()}.items():
         setattr(experience, name, value)
@@ -251,6 +260,14 @@ def _change_state(experience: Experience, user, action: str, state: str, comment
         session.add(ModerationComment(experience_id=experience.id, author_id=user.id,
                                       action=action, body=comment))
     notifications.notify_experience_event(experience, user, action, comment)
+
+
+def check_comment(comment: str | None) -> str:
+    """The comment stripped, refused when too long."""
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ExperienceInvalid({"comment": f"Le commentaire dépasse {COMMENT_MAX} caractères."})
+    return comment
 
 
 # --------------------------------------------------------------------------- helpers

@@ -17,16 +17,19 @@ from kb.experiences.access import (
     can_see_contact,
     can_view_history,
     get_experience_or_404,
+    is_author,
 )
-from kb.experiences.forms import FollowUpForm, SendBackForm, StateChangeForm
+from kb.experiences.forms import AuthorReplyForm, FollowUpForm, SendBackForm, StateChangeForm
 from kb.experiences.models import Experience, Interest, ModerationComment, Replication
+from kb.experiences.pending import open_pending_revision
+from kb.experiences.reports import reports_for_authors
 
 bp = Blueprint("experiences", __name__)
 
 #: Forms of the write-up page, each with its prefix so that their fields never clash.
 PAGE_FORMS = {
     "submit": StateChangeForm, "publish": StateChangeForm, "archive": StateChangeForm,
-    "send_back": SendBackForm, "follow_up": FollowUpForm,
+    "send_back": SendBackForm, "follow_up": FollowUpForm, "report_reply": AuthorReplyForm,
 }
 
 
@@ -47,8 +50,9 @@ def show(experience_id: int, slug: str | None = None):
     return render_show(experience)
 
 
-def render_show(experience: Experience, **forms):
-    """The write-up page; ``forms`` replaces the page's blank forms (to show their errors)."""
+def render_show(experience: Experience, replying_to: int | None = None, **forms):
+    """The write-up page; ``forms`` replaces the page's blank forms (to show their errors);
+    ``replying_to`` is the report whose reply form they belong to."""
     from kb.attachments.operations import live_attachments
 
     editable = can_edit(experience)
@@ -65,9 +69,33 @@ def render_show(experience: Experience, **forms):
         interest_count=_interest_count(experience.id),
         replications=_replications(experience.id),
         comments=_comments(experience.id) if _sees_comments(editable) else [],
-        forms=page_forms,
+        send_back=send_back_comment(experience) if _sees_comments(editable) else None,
+        pending=open_pending_revision(experience.id) if _sees_comments(editable) else None,
+        reports=_reports(experience),
+        forms=page_forms, replying_to=replying_to,
         attachments=live_attachments(experience.id),
     )
+
+
+def send_back_comment(experience: Experience) -> ModerationComment | None:
+    """The moderator's comment that sent this draft back, while the authors have not
+    resubmitted it: shown at the top of the write-up and of its edit form (issue 15)."""
+    if experience.state != "brouillon":
+        return None
+    latest = session.scalars(
+        select(ModerationComment)
+        .where(ModerationComment.experience_id == experience.id)
+        .order_by(ModerationComment.created_at.desc(), ModerationComment.id.desc())
+        .limit(1)
+    ).first()
+    return latest if latest is not None and latest.action == "send_back" else None
+
+
+def _reports(experience: Experience) -> list[dict]:
+    """The reports about the write-up, for its authors and the moderators (issue 15)."""
+    if not (is_author(experience) or can_moderate()):
+        return []
+    return reports_for_authors(experience)
 
 
 def _sees_comments(editable: bool) -> bool:

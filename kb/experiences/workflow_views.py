@@ -6,11 +6,13 @@ Each view loads the write-up (404 when unseen), calls one operation — which ch
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
+from kb.db import session
 from kb.experiences.access import get_experience_or_404
-from kb.experiences.models import Experience
+from kb.experiences.forms import WithdrawChangesForm
+from kb.experiences.models import Experience, Report
 from kb.experiences.operations import (
     ExperienceInvalid,
     add_follow_up,
@@ -19,6 +21,8 @@ from kb.experiences.operations import (
     send_back_experience,
     submit_experience,
 )
+from kb.experiences.pending import open_pending_revision, withdraw_pending_revision
+from kb.experiences.reports import reply_as_author
 from kb.experiences.views import bp, page_form, render_show
 
 STATE_CHANGES = {
@@ -76,6 +80,40 @@ def follow_up(experience_id: int):
                 form[name].errors = [message]
         return render_show(experience, follow_up=form), 422
     flash("Le suivi est ajouté à la fiche.", "success")
+    return _back_to(experience)
+
+
+@bp.post("/experiences/<int:experience_id>/signalements/<int:report_id>/repondre")
+@login_required
+def report_reply(experience_id: int, report_id: int):
+    """The authors answer the moderators about a report on their write-up."""
+    experience = get_experience_or_404(experience_id)
+    report = session.get(Report, report_id)
+    if report is None or report.experience_id != experience.id:
+        abort(404)
+    form = page_form("report_reply")
+    try:
+        reply_as_author(report, current_user, form.body.data or "")
+    except ExperienceInvalid as invalid:
+        form.body.errors = list(invalid.errors.values())
+        return render_show(experience, replying_to=report.id, report_reply=form), 422
+    flash("Votre réponse est transmise à la modération.", "success")
+    return redirect(url_for("experiences.show", experience_id=experience.id,
+                            slug=experience.slug) + "#signalements", 303)
+
+
+@bp.post("/experiences/<int:experience_id>/modifications-en-attente/retirer")
+@login_required
+def withdraw_pending(experience_id: int):
+    """The authors drop their changes waiting for review; the published version stays."""
+    experience = get_experience_or_404(experience_id)
+    if not WithdrawChangesForm().validate_on_submit():
+        abort(400)
+    pending = open_pending_revision(experience.id)
+    if pending is None:
+        abort(404)
+    withdraw_pending_revision(pending, current_user)
+    flash("Les modifications en attente sont retirées : la fiche publiée est inchangée.", "info")
     return _back_to(experience)
 
 

@@ -9,7 +9,12 @@ account approved / refused             the person
 password reset asked / changed         the person
 write-up submitted                     moderators and admins (not the one submitting)
 sent back / published / archived       the authors (not the moderator acting)
+changes to a published one proposed    moderators and admins (not the one proposing)
+those changes sent back / approved     the authors (not the moderator acting)
 report filed                           moderators and admins
+report answered                        the person who filed it
+authors asked about a report           the authors (not told who filed it)
+authors' reply to a report             moderators and admins
 interest, « nous l'avons fait aussi »  the authors, in one digest (:func:`send_digests`)
 contact form                           the authors and the write-up's contact person
 =====================================  ==============================================
@@ -39,6 +44,8 @@ STATE_EVENTS = {
     "send_back": ("experience_sent_back", "Votre fiche vous est renvoyée"),
     "publish": ("experience_published", "Votre fiche est publiée"),
     "archive": ("experience_archived", "Votre fiche est archivée"),
+    "edit_send_back": ("experience_edit_sent_back", "Vos modifications vous sont renvoyées"),
+    "edit_approve": ("experience_edit_approved", "Vos modifications sont publiées"),
 }
 
 
@@ -112,11 +119,13 @@ def notify_password_changed(user: User) -> None:
 
 def notify_experience_event(experience: Experience, actor, action: str, comment: str = "") -> None:
     """A life-cycle change: submitted → moderators; sent back, published, archived → authors."""
-    if action == "submit":
+    if action in ("submit", "edit_submit"):
+        subject = "Fiche à relire" if action == "submit" else "Modifications à relire"
         _send_each(_others(staff(MODERATOR_ROLES), actor), "moderation",
-                   f"Fiche à relire : {experience.title}", "experience_submitted",
+                   f"{subject} : {experience.title}", "experience_submitted",
                    experience=experience, link=experience_link(experience),
-                   queue_link=absolute_url("experiences.moderation"))
+                   queue_link=absolute_url("experiences.moderation"),
+                   changes_only=action == "edit_submit")
     elif action in STATE_EVENTS:
         template, prefix = STATE_EVENTS[action]
         _send_each(_others(authors_of(experience), actor), "fiches",
@@ -132,6 +141,37 @@ def notify_report(report, actor: User) -> None:
                report=report, report_kind=dict(REPORT_KINDS).get(report.kind, report.kind),
                experience=experience, link=experience_link(experience),
                queue_link=absolute_url("experiences.moderation"))
+
+
+def notify_report_answer(report, moderator: User, body: str) -> None:
+    """A moderator answers a report: the person who filed it."""
+    if report.user is None or not report.user.is_active:
+        return
+    experience = session.get(Experience, report.experience_id)
+    _send_each([report.user], "signalements",
+               f"Réponse à votre signalement : {experience.title}", "report_answer",
+               report=report, experience=experience, body=body,
+               link=experience_link(experience))
+
+
+def notify_report_question(report, moderator: User, body: str) -> None:
+    """A moderator asks the authors about a report (who filed it is not said)."""
+    experience = session.get(Experience, report.experience_id)
+    _send_each(_others(authors_of(experience), moderator), "fiches",
+               f"Question de la modération sur votre fiche : {experience.title}",
+               "report_question", report=report,
+               report_kind=dict(REPORT_KINDS).get(report.kind, report.kind),
+               experience=experience, body=body,
+               link=experience_link(experience) + "#signalements")
+
+
+def notify_report_author_reply(report, author: User, body: str) -> None:
+    """The authors answered about a report: the moderators."""
+    experience = session.get(Experience, report.experience_id)
+    _send_each(_others(staff(MODERATOR_ROLES), author), "moderation",
+               f"Réponse des auteurs à un signalement : {experience.title}",
+               "report_author_reply", report=report, experience=experience, body=body,
+               author=author, link=absolute_url("experiences.report_page", report_id=report.id))
 
 
 def record_signal(experience: Experience, actor: User, kind: str) -> None:

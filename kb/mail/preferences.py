@@ -36,6 +36,8 @@ TOPICS = (
           ("contributeur", "moderateur", "admin")),
     Topic("contact", "Les messages que les partenaires écrivent aux auteurs de mes fiches",
           ("contributeur", "moderateur", "admin")),
+    Topic("signalements", "Les réponses de la modération à mes signalements",
+          ("contributeur", "moderateur", "analyste", "admin")),
 )
 BY_CODE = {topic.code: topic for topic in TOPICS}
 

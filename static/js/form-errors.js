@@ -1,10 +1,19 @@
 /* Refused forms. The focus goes to the error summary (or the edit-conflict notice), so that
-   screen reader and keyboard users land on what to fix; each link of the summary then puts the
+   screen reader and keyboard users land on what to fix; a refused form marked
+   data-focus-on-load (the write-up page's send-back and follow-up forms) puts the focus in its
+   first invalid field, scrolled into view; each link of the summary then puts the
    focus in its field (a plain anchor would only scroll) and shows the field's label too. */
 (function () {
   "use strict";
   var target = document.querySelector("#conflit, [data-focus-on-load]");
-  if (target) {
+  if (target && target.tagName === "FORM") {
+    var invalid = target.querySelector("[aria-invalid=true]") || target;
+    invalid.scrollIntoView({block: "center"});
+    if (invalid === target && !target.hasAttribute("tabindex")) {
+      target.setAttribute("tabindex", "-1");
+    }
+    invalid.focus({preventScroll: true});
+  } else if (target) {
     if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
     target.focus();
   }

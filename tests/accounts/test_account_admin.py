@@ -135,8 +135,17 @@ def test_merging_moves_write_ups_accounts_cofilings_and_memberships(
     db_session.commit()
     before = len(outbox())
 
+    confirmation = text_of(client.get(f"/admin/organisations/{duplicate.id}/fusionner",
+                                      query_string={"target_id": kept.id}))
+    assert "Fusionner « Mairie de Guéret » dans « Ville de Guéret »" in confirmation
+    for line in ("1 fiche déposée", "3 co-dépôts", "1 compte", "1 adhésion",
+                 "Déposée par le doublon", "Co-déposée par les deux", member.email):
+        assert line in confirmation, line
+    assert db_session.get(Organisation, duplicate.id) is not None  # a GET changes nothing
+
     response = client.post(f"/admin/organisations/{duplicate.id}/fusionner",
-                           data={"target_id": str(kept.id)}, follow_redirects=True)
+                           data={"target_id": str(kept.id), "confirmation": "oui"},
+                           follow_redirects=True)
     assert "« Mairie de Guéret » est fusionnée dans « Ville de Guéret »." in text_of(response)
 
     db_session.expire_all()
@@ -157,12 +166,83 @@ def test_an_organisation_cannot_be_merged_into_itself(client, login_as, create_o
                                                       text_of):
     login_as("admin")
     organisation = create_organisation()
-    response = client.post(f"/admin/organisations/{organisation.id}/fusionner",
-                           data={"target_id": str(organisation.id)})
-    assert response.status_code == 422
-    assert "Choisissez une autre organisation que celle-ci." in text_of(response)
-    missing = client.post(f"/admin/organisations/{organisation.id}/fusionner", data={})
-    assert "Choisissez l'organisation à conserver." in text_of(missing)
+    for confirmation in ("", "oui"):
+        response = client.post(f"/admin/organisations/{organisation.id}/fusionner",
+                               data={"target_id": str(organisation.id),
+                                     "confirmation": confirmation})
+        assert response.status_code == 422
+        assert "Choisissez une autre organisation que celle-ci." in text_of(response)
+        missing = client.post(f"/admin/organisations/{organisation.id}/fusionner",
+                              data={"confirmation": confirmation})
+        assert missing.status_code == 422
+        assert "Choisissez l'organisation à conserver." in text_of(missing)
+    shown = client.get(f"/admin/organisations/{organisation.id}/fusionner?target_id=abc")
+    assert shown.status_code == 422
+
+
+def test_a_merge_is_never_one_click(client, login_as, create_organisation, db_session,
+                                    text_of):
+    """Issue 15: posting the choice without the confirmation shows the confirmation page and
+    changes nothing."""
+    login_as("admin")
+    kept, duplicate = create_organisation(name="Ville de Tulle"), create_organisation(
+        name="Mairie de Tulle")
+    response = client.post(f"/admin/organisations/{duplicate.id}/fusionner",
+                           data={"target_id": str(kept.id)})
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Cette fusion est définitive" in page and "Confirmer la fusion" in page
+    assert 'name="confirmation" value="oui"' in page
+    db_session.expire_all()
+    assert db_session.get(Organisation, duplicate.id) is not None
+
+
+def test_a_merge_is_recorded_and_the_old_public_address_redirects(
+        app, client, login_as, create_organisation, create_user, create_experience, db_session,
+        text_of):
+    from kb.accounts.models import OrganisationMerge
+
+    admin = login_as("admin")
+    kept = create_organisation(name="Ville d'Aubusson")
+    duplicate = create_organisation(name="Mairie d'Aubusson")
+    create_user(organisation=duplicate)
+    create_experience(organisation=duplicate, title="Tapisserie numérique")
+    old_page = f"/organisations/{duplicate.id}"
+    assert client.get(old_page).status_code == 200
+    client.post(f"/admin/organisations/{duplicate.id}/fusionner",
+                data={"target_id": str(kept.id), "confirmation": "oui"})
+
+    record = db_session.scalars(select(OrganisationMerge)).one()
+    assert (record.from_id, record.from_name, record.from_slug) == (
+        duplicate.id, "Mairie d'Aubusson", "mairie-d-aubusson")
+    assert (record.into_id, record.merged_by_id) == (kept.id, admin.id)
+    assert record.merged_at is not None
+    assert (record.experiences_moved, record.accounts_moved, record.cofilings_moved,
+            record.memberships_moved) == (1, 1, 0, 0)
+
+    anonymous = app.test_client()
+    moved = anonymous.get(old_page + "?page=2")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == f"/organisations/{kept.id}?page=2"
+    assert "Tapisserie numérique" in text_of(anonymous.get(f"/organisations/{kept.id}"))
+    assert anonymous.get("/organisations/999999").status_code == 404
+    admin_page = text_of(client.get(f"/admin/organisations/{kept.id}"))
+    assert "« Mairie d'Aubusson »" in admin_page and "1 fiche, 0 co-dépôt, 1 compte" in admin_page
+
+
+def test_a_merged_organisations_old_address_follows_a_later_merge(
+        app, client, login_as, create_organisation, db_session):
+    """A merged into B, then B into C: A's old address goes straight to C."""
+    login_as("admin")
+    first, second, third = (create_organisation(name=n) for n in ("A", "B", "C"))
+    for duplicate, kept in ((first, second), (second, third)):
+        client.post(f"/admin/organisations/{duplicate.id}/fusionner",
+                    data={"target_id": str(kept.id), "confirmation": "oui"})
+    anonymous = app.test_client()
+    for old in (first, second):
+        response = anonymous.get(f"/organisations/{old.id}")
+        assert response.status_code == 301
+        assert response.headers["Location"] == f"/organisations/{third.id}"
 
 
 def test_only_an_unused_organisation_can_be_deleted(client, login_as, create_organisation,
@@ -216,3 +296,13 @@ def test_vocabulary_labels_are_editable_and_codes_fixed(client, login_as, create
     assert empty.status_code == 422
     assert "Le libellé ne peut pas être vide." in text_of(empty)
     assert client.post("/admin/vocabulaires/inconnu", data={}).status_code == 404
+
+
+def test_the_merge_page_without_a_choice_goes_back_to_the_organisation(client, login_as,
+                                                                      create_organisation):
+    login_as("admin")
+    organisation = create_organisation()
+    response = client.get(f"/admin/organisations/{organisation.id}/fusionner")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        f"/admin/organisations/{organisation.id}#titre-fusion")

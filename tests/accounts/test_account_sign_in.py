@@ -25,7 +25,10 @@ def test_the_sign_in_page_keeps_the_next_page_of_a_redirect(client, text_of):
     assert "<title>Se connecter — Base d'expériences du numérique éducatif</title>" in page
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "https://evil.example/", "/\\evil", "/\t/evil.example",
+    "/\n/evil.example", "javascript:alert(1)", "evil.example/x", "///evil.example",
+])
 def test_sign_in_never_sends_to_another_site(client, create_user, sign_in_with_form, password,
                                              target):
     user = create_user(password=password)
@@ -109,3 +112,36 @@ def test_a_disabled_account_loses_its_open_sessions(client, login_as, db_session
     end_other_sessions(user)
     db_session.commit()
     assert client.get("/compte").status_code == 302
+
+
+def test_connectez_vous_on_a_write_up_returns_to_that_write_up(
+        client, create_experience, create_user, sign_in_with_form, password, text_of):
+    """Issue 15: the « Connectez-vous » of a write-up's signals panel (and the contact's
+    « Se connecter ») carry the write-up's address; signing in lands back on it."""
+    experience = create_experience(title="Des tablettes à Guéret", slug="des-tablettes-a-gueret")
+    address = f"/experiences/{experience.id}-des-tablettes-a-gueret"
+    page = client.get(address).get_data(as_text=True)
+    quoted = f"/connexion?next=/experiences/{experience.id}-des-tablettes-a-gueret"
+    assert f'href="{quoted}">Connectez-vous</a>' in page
+    assert f'href="{quoted}">Se connecter</a>' in page
+    login_page = text_of(client.get(quoted))
+    assert f'name="next" type="hidden" value="{address}"' in login_page
+    user = create_user(password=password)
+    response = sign_in_with_form(client, user.email, next=address)
+    assert response.status_code == 303 and response.headers["Location"] == address
+
+
+def test_a_refused_attempt_keeps_the_page_to_return_to(client, create_user, sign_in_with_form,
+                                                       password, text_of):
+    user = create_user(password=password)
+    refused = sign_in_with_form(client, user.email, password="mauvais", next="/recherche?q=ent")
+    assert refused.status_code == 422
+    assert 'name="next" type="hidden" value="/recherche?q=ent"' in text_of(refused)
+    response = sign_in_with_form(client, user.email, next="/recherche?q=ent")
+    assert response.headers["Location"] == "/recherche?q=ent"
+
+
+def test_a_signed_in_visitor_sent_to_the_sign_in_page_goes_on_safely(client, login_as):
+    login_as("contributeur")
+    assert client.get("/connexion?next=/recherche").headers["Location"] == "/recherche"
+    assert client.get("/connexion?next=//evil.example").headers["Location"] == "/"

@@ -13,13 +13,19 @@ from kb.search.models import OutboxEntry
 
 def _sample_values(create_experience, create_user, create_organisation, db_session) -> dict:
     """A real object for every kind of id a route may take."""
+    from kb.experiences.models import PendingRevision
+    from kb.experiences.snapshot import experience_snapshot
+
     experience = create_experience()
     report = Report(experience_id=experience.id, kind="erreur", comment="x")
     db_session.add(report)
+    pending = PendingRevision(experience_id=experience.id, data=experience_snapshot(experience))
+    db_session.add(pending)
     db_session.commit()
     return {
         "experience_id": experience.id, "user_id": create_user().id,
         "organisation_id": create_organisation().id, "report_id": report.id, "number": 1,
+        "pending_id": pending.id,
         "name": "theme", "slug": experience.slug, "code": "C23096", "filename": "x",
         "saved_id": 1, "token": "x",
     }

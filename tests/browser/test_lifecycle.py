@@ -101,7 +101,11 @@ def test_file_review_send_back_fix_and_publish(page: Page, live_server, people):
     sign_in(page, base, "marie@gueret.example.fr")
     page.goto(f"{base}/compte")
     page.get_by_role("link", name=title).click()
-    expect(page.get_by_text("Indiquez le nombre d'écoles équipées.")).to_be_visible()
+    # the send-back comment heads the page (issue 15), and stays in the exchanges below
+    expect(page.locator("#commentaire-renvoi")).to_have_text(
+        "Indiquez le nombre d'écoles équipées.")
+    expect(page.get_by_role("region", name="Échanges avec la modération")).to_contain_text(
+        "Indiquez le nombre d'écoles équipées.")
     page.get_by_role("link", name="Modifier").click()
     page.get_by_label("Nombre d'écoles ou d'établissements").fill("20")
     page.get_by_role("button", name="Enregistrer les modifications").click()

@@ -200,6 +200,67 @@ def test_replication_operation_refuses_a_replica_the_user_did_not_file(
         replication_create(source, replica, outsider)
 
 
+def test_a_replication_started_before_its_source_asks_for_confirmation(
+    client, db_session, two_organisations, sign_in, text_of
+):
+    """Issue 15: « Nous l'avons fait aussi » with a replica that started before the original
+    is a warning to confirm (the choice is kept), not a silent link nor a refusal."""
+    from datetime import date
+
+    source, replica, partner_org = two_organisations
+    source.start_month, replica.start_month = date(2020, 9, 1), date(2019, 1, 1)
+    db_session.commit()
+    sign_in("contributeur", organisation=partner_org)
+    url = f"/experiences/{source.id}/nous-l-avons-fait-aussi"
+    warned = client.post(url, data={"replica_id": replica.id})
+    assert warned.status_code == 422
+    page = text_of(warned)
+    assert "Votre projet « Tablettes à Tulle » a commencé en janvier 2019, avant celui-ci " \
+           "(septembre 2020)" in page
+    assert f'<option value="{replica.id}" selected>' in warned.text  # the choice is kept
+    assert f'name="confirm_early_start" value="{replica.id}"' in warned.text
+    assert count(db_session, Replication) == 0
+    wrong_confirmation = client.post(url, data={"replica_id": replica.id,
+                                                "confirm_early_start": "999999"})
+    assert wrong_confirmation.status_code == 422 and count(db_session, Replication) == 0
+    confirmed = client.post(url, data={"replica_id": replica.id,
+                                       "confirm_early_start": str(replica.id)})
+    assert confirmed.status_code == 302
+    assert count(db_session, Replication, source_id=source.id, replica_id=replica.id) == 1
+
+
+def test_a_replication_started_after_or_without_dates_is_linked_at_once(
+    client, db_session, two_organisations, sign_in
+):
+    from datetime import date
+
+    source, replica, partner_org = two_organisations
+    source.start_month, replica.start_month = date(2020, 9, 1), date(2020, 9, 1)
+    db_session.commit()
+    sign_in("contributeur", organisation=partner_org)
+    response = client.post(f"/experiences/{source.id}/nous-l-avons-fait-aussi",
+                           data={"replica_id": replica.id})
+    assert response.status_code == 302
+    assert count(db_session, Replication) == 1
+
+
+def test_the_operation_itself_refuses_an_unconfirmed_early_replication(
+    app, db_session, two_organisations, create_user
+):
+    from datetime import date
+
+    from kb.dashboard.signals import EarlyReplication, replication_create
+
+    source, replica, partner_org = two_organisations
+    source.start_month, replica.start_month = date(2021, 3, 1), date(2020, 3, 1)
+    db_session.commit()
+    partner = create_user("contributeur", organisation=partner_org)
+    with app.test_request_context():
+        with pytest.raises(EarlyReplication, match="mars 2020, avant celui-ci"):
+            replication_create(source, replica, partner)
+        assert replication_create(source, replica, partner, confirmed_early_start=True)
+
+
 def test_partner_without_published_write_up_is_invited_to_file_one(
     client, two_organisations, sign_in
 ):

@@ -85,7 +85,11 @@ def test_a_publication_during_an_edit_is_no_conflict(
     saved = client.post(url, data=encode_form(experience_data(summary="Résumé précisé."), **mine))
     assert saved.status_code == 303
     current = _current(db_session, experience.id)
-    assert (current.state, current.summary) == ("publiee", "Résumé précisé.")
+    # published meanwhile: the edit is no conflict, and now waits for review (issue 15)
+    assert (current.state, current.summary) != ("publiee", "Résumé précisé.")
+    from kb.experiences.pending import open_pending_revision
+
+    assert open_pending_revision(experience.id).data["summary"] == "Résumé précisé."
 
 
 def test_a_form_without_its_version_cannot_overwrite_anything(

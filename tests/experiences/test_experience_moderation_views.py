@@ -81,3 +81,42 @@ def test_authors_see_the_state_and_the_moderators_comments(
     raw = client.get(f"/experiences/{experience.id}", follow_redirects=True).get_data(
         as_text=True)
     assert "Précisez les résultats.<br>\nEt les &lt;b&gt;sources&lt;/b&gt;." in raw
+
+
+def test_a_send_back_comment_heads_the_write_up_and_its_edit_form(
+        client, login_as, create_user, file_experience, text_of):
+    """Issue 15: the authors read what to change at the top, not only in the exchanges at the
+    bottom of the page; once resubmitted, the callout is gone."""
+    author, moderator = create_user(), create_user(role="moderateur")
+    experience = file_experience(author, state="soumise", title="Fiche à reprendre")
+    ops.send_back_experience(experience, moderator, "Ajoutez le budget et les financeurs.")
+    commit()
+    login_as(user=author)
+    page = text_of(client.get(f"/experiences/{experience.id}", follow_redirects=True))
+    callout = page.index("Cette fiche est un brouillon renvoyé par la modération")
+    assert callout < page.index("Ajoutez le budget et les financeurs.") < page.index(
+        "Soumettre à la modération")
+    assert callout < page.index("Échanges avec la modération")
+    form = text_of(client.get(f"/experiences/{experience.id}/modifier"))
+    assert form.index("Ce que la modération vous demande de modifier") < form.index(
+        "Ajoutez le budget et les financeurs.") < form.index("Titre de la fiche")
+    ops.submit_experience(experience, author)
+    commit()
+    page = text_of(client.get(f"/experiences/{experience.id}", follow_redirects=True))
+    assert "Cette fiche est un brouillon renvoyé par la modération" not in page
+    form = text_of(client.get(f"/experiences/{experience.id}/modifier"))
+    assert "Ce que la modération vous demande de modifier" not in form
+
+
+def test_an_empty_send_back_is_refused_with_its_error_marked_for_focus(
+        client, login_as, create_user, file_experience, text_of):
+    author = create_user()
+    experience = file_experience(author, state="soumise")
+    login_as("moderateur")
+    response = client.post(f"/experiences/{experience.id}/renvoyer",
+                           data={"send_back-comment": "   "})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="renvoi"' in page and "data-focus-on-load" in page
+    assert "Expliquez aux auteurs ce qu&#39;il faut modifier." in page
+    assert 'aria-invalid="true"' in page and "js/form-errors.js" in page

@@ -129,11 +129,19 @@ def test_outbox_follows_every_change_of_published_content(
     ops.update_experience(experience, author, experience_data(title="Nouveau titre"),
                           base_version=experience.version, base_revision=3)
     commit()
+    assert len(outbox()) == 1  # an author's edit of a published write-up waits for review
     from datetime import date
 
+    from kb.experiences.pending import approve_pending_revision, open_pending_revision
+
+    approve_pending_revision(open_pending_revision(experience.id), moderator)
+    commit()
     ops.add_follow_up(experience, author, date(2023, 1, 15), "Bilan positif.")
     commit()
-    ops.restore_revision(experience, author, 1)
+    ops.restore_revision(experience, author, 1)  # proposed for review: nothing yet
+    commit()
+    assert len(outbox()) == 3
+    ops.restore_revision(experience, moderator, 1)  # a moderator's restore goes live
     commit()
     ops.archive_experience(experience, moderator)
     commit()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from kb.experiences.models import Experience, FollowUp
+from kb.experiences.models import Experience, FollowUp, PendingRevision
 
 ROLES = ("anonymous", "own", "other", "moderateur", "analyste", "admin")
 SIGN_IN = "sign-in"
@@ -107,12 +107,15 @@ def _answer(response) -> int | str:
 
 
 def _fingerprint(db_session, experience):
-    """What an action may change: state, title, version, follow-ups."""
+    """What an action may change: state, title, version, follow-ups, changes waiting for
+    review (a contributor's edit of a published write-up, issue 15)."""
     db_session.expire_all()
     current = db_session.get(Experience, experience.id)
     follow_ups = db_session.scalars(select(FollowUp.id).where(
         FollowUp.experience_id == experience.id)).all()
-    return current.state, current.title, current.version, len(follow_ups)
+    pending = db_session.scalars(select(PendingRevision.id).where(
+        PendingRevision.experience_id == experience.id)).all()
+    return current.state, current.title, current.version, len(follow_ups), len(pending)
 
 
 @pytest.mark.parametrize(("action", "role"), CELLS, ids=[f"{a}-{r}" for a, r in CELLS])

@@ -39,19 +39,23 @@ def hostile():
 def sample_values(create_experience, create_user, create_organisation, db_session):
     """A real object for every kind of argument a route takes (published write-up, its
     revision, a report, an account, an organisation…)."""
-    from kb.experiences.models import Report, Revision
+    from kb.experiences.models import PendingRevision, Report, Revision
+    from kb.experiences.snapshot import experience_snapshot
 
     organisation = create_organisation()
     experience = create_experience(organisation=organisation)
     db_session.add(Revision(experience_id=experience.id, number=1, action="create", data={}))
     report = Report(experience_id=experience.id, kind="erreur", comment="x")
     db_session.add(report)
+    pending = PendingRevision(experience_id=experience.id, base_revision=1,
+                              data=experience_snapshot(experience) | {"title": "Titre proposé"})
+    db_session.add(pending)
     db_session.commit()
     attachment = _sample_attachment(experience)
     return {
         "experience_id": experience.id, "slug": experience.slug, "number": 1,
         "user_id": create_user(organisation=organisation).id, "organisation_id": organisation.id,
-        "report_id": report.id, "name": "theme", "code": "C23096",
+        "report_id": report.id, "pending_id": pending.id, "name": "theme", "code": "C23096",
         "filename": "css/kb.css", "saved_id": 1, "token": "x",
         "attachment_id": attachment.id, "file_name": "photo.png",
     }

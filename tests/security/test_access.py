@@ -57,6 +57,8 @@ GET_TABLE = {
                                                       analyste=403, admin=200)),
     "review queue": ("/moderation", expect(own=403, other=403, moderateur=200, analyste=403,
                                            admin=200)),
+    "report page": ("/moderation/signalements/{R}", expect(own=403, other=403, moderateur=200,
+                                                           analyste=403, admin=200)),
     "own account": ("/compte", expect(own=200, other=200, moderateur=200, analyste=200,
                                       admin=200)),
     "dashboard": ("/tableau-de-bord", dict.fromkeys(ROLES, 200)),
@@ -83,6 +85,15 @@ POST_TABLE = {
                      expect(own=403, other=403, moderateur=403, analyste=302, admin=302)),
     "restore": ("/experiences/{P}/historique/1/restaurer", {},
                 expect(own=303, other=403, moderateur=303, analyste=403, admin=303)),
+    "answer reporter": ("/moderation/signalements/{R}/repondre", {"answer-body": "Merci."},
+                        expect(own=403, other=403, moderateur=303, analyste=403, admin=303)),
+    "ask authors": ("/moderation/signalements/{R}/demander-aux-auteurs",
+                    {"question-body": "Vérifiez ?"},
+                    expect(own=403, other=403, moderateur=303, analyste=403, admin=303)),
+    "authors reply to a report": ("/experiences/{P}/signalements/{R}/repondre",
+                                  {"report_reply-body": "Corrigé."},
+                                  expect(own=303, other=403, moderateur=403, analyste=403,
+                                         admin=403)),
     "resolve report": ("/moderation/signalements/{R}/traiter", {},
                        expect(own=403, other=403, moderateur=303, analyste=403, admin=303)),
     "approve request": ("/admin/comptes/{pending}/approuver", {"role": "contributeur"},
@@ -95,7 +106,8 @@ POST_TABLE = {
                             {"name": "Nouvelle commune", "kind": "commune"}, admins_only(303)),
     "edit organisation": ("/admin/organisations/{spare}", {"name": "Autre nom", "kind": "epci"},
                           admins_only(303)),
-    "merge organisation": ("/admin/organisations/{spare}/fusionner", {"target_id": "{B}"},
+    "merge organisation": ("/admin/organisations/{spare}/fusionner",
+                           {"target_id": "{B}", "confirmation": "oui"},
                            admins_only(303)),
     "delete organisation": ("/admin/organisations/{spare}/supprimer", {}, admins_only(303)),
     "vocabulary labels": ("/admin/vocabulaires/niveau", {"niveau-label_maternelle": "Maternelle !"},
@@ -141,7 +153,7 @@ def build_world(db_session) -> dict:
     report = Report(experience_id=published.id, kind="erreur", comment="x")
     db_session.add_all([report, Label(experience_id=labelled.id, justification="Déjà."),
                         Revision(experience_id=published.id, number=1, action="create",
-                                 data=experience_snapshot(published))])
+                                 data=experience_snapshot(published) | {"title": "Ancien"})])
     db_session.commit()
     ids = {"P": published.id, "L": labelled.id, "D": draft.id, "Q": theirs.id, "R": report.id,
            "B": other_org.id, "spare": spare.id, "pending": pending.id, "target": target.id,
@@ -204,7 +216,8 @@ MISSING_ID = 2_000_000_000
 
 def _answer_for(client, routes, rule, method: str, experience_id: int):
     url = routes.url(rule, {"experience_id": experience_id, "slug": "x", "number": 1,
-                            "attachment_id": 1, "file_name": "x.pdf"})
+                            "attachment_id": 1, "file_name": "x.pdf",
+                            "report_id": 1})
     response = client.open(url, method=method, data={"kind": "erreur", "comment": "x",
                                                      "justification": "x", "replica_id": "1"})
     location = response.headers.get("Location", "").replace(str(experience_id), "ID")

@@ -1,6 +1,7 @@
-"""Sign-in rate limit (Flask-Limiter): ten failed attempts in 15 minutes per account and per
-address, then 429 with a French message — right password or not — until the window has moved
-on; only failures count; each failure is logged without the password."""
+"""Sign-in rate limit (Flask-Limiter): ten failed attempts in 15 minutes per account, a hundred
+per address, then 429 with a French message — right password or not — until the window has
+moved on; only failures count; each failure is logged without the password. Colleagues behind
+one proxy (one address) are not locked out by one person's failures (issue 15)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def test_the_eleventh_attempt_after_ten_failures_gets_429_in_french(client, acco
     assert refused.status_code == 429
     page = refused.get_data(as_text=True)
     assert "Trop de tentatives" in page and "réessayez dans un quart d&#39;heure" in page
+    assert "pour ce compte" in page
     assert int(refused.headers["Retry-After"]) > 0
     assert client.get("/compte").status_code == 302  # not signed in
 
@@ -42,10 +44,25 @@ def test_the_limit_is_per_account_whatever_the_address(client, account):
     assert attempt(client, f"  {account.email} ", WRONG, address="192.0.2.1").status_code == 429
 
 
-def test_the_limit_is_per_address_whatever_the_account(client, account, hostile):
+def test_a_colleague_behind_the_same_address_still_signs_in(client, account, create_user,
+                                                             hostile):
+    """Ten failures on one account of a town hall do not lock the town hall's proxy out."""
+    colleague = create_user(password=hostile.PASSWORD, email="paul@gueret.example.fr")
     for number in range(10):
-        attempt(client, f"inconnu{number}@example.org", WRONG)
+        assert attempt(client, account.email, WRONG).status_code == 422, number
     assert attempt(client, account.email, hostile.PASSWORD).status_code == 429
+    assert attempt(client, colleague.email, hostile.PASSWORD).status_code == 303
+    client.post("/deconnexion")
+    assert attempt(client, colleague.email, WRONG).status_code == 422  # its own budget
+
+
+def test_the_limit_per_address_is_a_hundred_failures_whatever_the_account(client, account,
+                                                                          hostile):
+    for number in range(100):
+        assert attempt(client, f"inconnu{number}@example.org", WRONG).status_code == 422, number
+    refused = attempt(client, account.email, hostile.PASSWORD)
+    assert refused.status_code == 429
+    assert "depuis votre réseau" in refused.get_data(as_text=True)
     other_address = attempt(client, account.email, hostile.PASSWORD, address="192.0.2.99")
     assert other_address.status_code == 303
 
@@ -123,7 +140,7 @@ def test_behind_a_trusted_proxy_the_client_address_counts(proxied_app, account, 
                            environ_base={"REMOTE_ADDR": "10.0.0.1"},
                            headers={"X-Forwarded-For": visitor})
 
-    for number in range(10):
+    for number in range(100):
         through_proxy(f"inconnu{number}@example.org", WRONG, "203.0.113.50")
     assert through_proxy(account.email, hostile.PASSWORD, "203.0.113.50").status_code == 429
     assert through_proxy(account.email, hostile.PASSWORD, "203.0.113.51").status_code == 303
