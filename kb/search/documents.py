@@ -156,13 +156,15 @@ def experience_document(experience: Experience, names: PlaceNames) -> dict:
 
 def experience_vocabulary(experience: Experience, names: PlaceNames) -> str:
     """The ``vocabulary`` field: labels and names of every code of the write-up (and of the
-    kind of organisation filing it), the names of its département and région."""
+    kind of organisation filing it, the state of the project, its evaluation), the names of
+    its département and région."""
     codes = {name: experience.codes(name)
              for name in ("theme", "equipement", "niveau", "territoire")}
     codes["organisation"] = [experience.organisation.kind]
     return normalize_text(vocabulary_text(
         codes, names.departement(experience.departement), names.region(experience.region),
-        is_overseas(experience.departement, experience.region)))
+        is_overseas(experience.departement, experience.region),
+        experience.project_state, experience.evidence))
 
 
 def facet_values(experience: Experience) -> dict[str, str]:

@@ -114,10 +114,6 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.groups and not self.excluded
 
-    @property
-    def can_relax(self) -> bool:
-        return len(self.counted()) > 1
-
     def required(self) -> list[int]:
         """Indexes of the groups that must match."""
         return [i for i, group in enumerate(self.groups) if _required(group)]

@@ -46,7 +46,7 @@ RELAXED_NOTICE = (
 PARTIAL_NOTICE = (
     "Aucune fiche ne contient tous ces mots : voici celles qui en contiennent le plus."
 )
-#: A long query finding fewer write-ups than this also finds those holding one word less.
+#: A query finding fewer write-ups than this also finds those holding one word less.
 FEW_MATCHES = 10
 DEGRADED_NOTICE = (
     "La recherche plein texte est momentanément indisponible : voici les fiches publiées les "
@@ -87,7 +87,7 @@ class IndexHits:
     counts: dict[str, dict[str, int]]
     relaxed: bool = False  # no result holds every word: a notice says so
     suggestion: str | None = None
-    any_word: bool = False  # the results hold at least one word (not the usual share)
+    any_word: bool = False  # and none of them holds two of the words
 
 
 def run_search(params: SearchParams) -> SearchOutcome:
@@ -167,25 +167,24 @@ def index_hits(view, parsed: ParsedQuery, params: SearchParams) -> IndexHits:
     if query is not None and parsed.plain_words():
         suggestion = spelling_suggestion(view, parsed, total)
     partial = lacks_some_word(view, parsed, selected)
-    return IndexHits(ids, total, page, pages, counts, partial, suggestion, any_word=relaxed)
+    any_word = partial and not selected & view.matches.query(parsed, need=2)
+    return IndexHits(ids, total, page, pages, counts, partial, suggestion, any_word=any_word)
 
 
 def match_documents(view, parsed: ParsedQuery) -> tuple[int, bool]:
-    """Bitset of the documents matching the query: the minimum-should-match rule, or — when
-    that finds nothing — any word (``True``: relaxed).
+    """Bitset of the documents matching the query, and whether it came down to any one word
+    (``True``: relaxed).
 
-    No cliff for long queries either: when a query of three words or more finds fewer than
-    :data:`FEW_MATCHES` write-ups, the write-ups holding one word less are added (then two…),
-    ranked after them since ranking puts more words first."""
+    The minimum-should-match rule decides; but there is no cliff: when a query of several
+    words finds fewer than :data:`FEW_MATCHES` write-ups, the write-ups holding one word less
+    are added (then two…, down to any word), ranked after them since ranking puts more words
+    first."""
     matches = view.matches.query(parsed)
     need = parsed.minimum_should_match()
-    if len(parsed.counted()) >= 3:
-        while matches.bit_count() < FEW_MATCHES and need > 1:
-            need -= 1
-            matches = view.matches.query(parsed, need=need)
-    if matches or not parsed.can_relax:
-        return matches, False
-    return view.matches.query(parsed, relaxed=True), True
+    while matches.bit_count() < FEW_MATCHES and need > 1:
+        need -= 1
+        matches = view.matches.query(parsed, need=need)
+    return matches, need < parsed.minimum_should_match() and need == 1
 
 
 def lacks_some_word(view, parsed: ParsedQuery, selected: int) -> bool:

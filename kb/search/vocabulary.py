@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from kb.experiences.vocabularies import BY_NAME
+from kb.experiences.vocabularies import BY_NAME, EVIDENCE, PROJECT_STATES
 from kb.search.analysis import FRENCH, analyze
 
 #: Words that name a code (beside its label), by (facet, code). Each entry also names the code
@@ -89,6 +89,10 @@ NAMES: dict[tuple[str, str], tuple[str, ...]] = {
     ("organisation", "association-elus"): ("association d'élus",),
     ("organisation", "caisse-des-depots"): ("Caisse des dépôts", "Banque des Territoires"),
 }
+#: Labels of the write-up's other codes: the state of the project, how it was evaluated (none
+#: is not a word to find it by).
+STATE_LABELS = dict(PROJECT_STATES)
+EVIDENCE_LABELS = {code: label for code, label in EVIDENCE if code != "aucune"}
 #: What an overseas write-up is also called, whatever its codes (its place is overseas).
 OVERSEAS_WORDS = ("outre-mer", "ultramarin", "DROM")
 OVERSEAS_CODE = ("territoire", "outre-mer")
@@ -110,10 +114,12 @@ def code_words(name: str, code: str) -> list[str]:
 
 
 def vocabulary_text(codes: dict[str, list[str]], departement_name: str, region_name: str,
-                    overseas: bool) -> str:
+                    overseas: bool, project_state: str | None = None,
+                    evidence: str | None = None) -> str:
     """The ``vocabulary`` field of a write-up: one line per code, then its places."""
     lines = [", ".join(code_words(name, code))
              for name, values in codes.items() for code in values]
+    lines += [STATE_LABELS.get(project_state or "", ""), EVIDENCE_LABELS.get(evidence or "", "")]
     lines += [departement_name, region_name]
     if overseas:
         lines.append(", ".join(OVERSEAS_WORDS))
