@@ -37,6 +37,12 @@ def markdown(results: dict) -> str:
          f"segments {results['publish']['before']['segments']} → "
          f"{results['publish']['after']['segments']}"),
     ]
+    if "overlap" in results:
+        overlap = results["overlap"]
+        rows.append(("overlap@10, bounded vs exact ranking", f"mean {overlap['mean']}, min "
+                     f"{overlap['min']}", f"{overlap['queries']} queries, "
+                     f"{overlap['over_budget_queries']} over {overlap['candidates']} matches "
+                     f"(mean {overlap['over_budget_mean']})"))
     if "load" in results:
         load = results["load"]
         rows.append(("Load: gunicorn", f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} / "

@@ -146,6 +146,8 @@ def measure_latencies(app, searches, baseline, results: dict) -> None:
     engine.clear_result_pages(app)
     results["stages"] = engine.compare_stages(app, searches, baseline)
     results["suggestion"] = engine.time_suggestions(app, _typos(searches))
+    log("overlap@10: bounded ranking against every match scored")
+    results["overlap"] = engine.ranking_overlap(app, searches)
 
 
 def _timed(function) -> float:
@@ -177,6 +179,8 @@ def targets(results: dict) -> dict:
         "rebuild_docs_per_s": (results["rebuild"]["docs_per_s"], 300, ">="),
         "publish_max_s": (results["publish"]["max_ms"] / 1000, 1.0, "<="),
     }
+    if "overlap" in results:
+        rows["overlap_at_10_mean"] = (results["overlap"]["mean"], 0.95, ">=")
     if "load" in results:
         rows["worker_peak_rss_mb"] = (results["load"]["worker_peak_rss_mb"], 600, "<=")
     rows.update(relevance_targets(results))
@@ -231,6 +235,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument("--relevance-only", action="store_true",
                         help="only the judged sets (into bench/results/relevance.json)")
+    parser.add_argument("--overlap-only", action="store_true",
+                        help="only overlap@10 of the bounded ranking, on bench/work/nN (built "
+                             "if missing), into bench/results/overlap-nN.json")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -238,6 +245,8 @@ def main(argv: list[str] | None = None) -> dict:
         timespec="seconds"), "machine": machine()}
     if args.relevance_only:
         return relevance_only(results, args.out)
+    if args.overlap_only:
+        return overlap_only(args, results)
     if not args.skip_relevance:
         results["relevance"] = measure_relevance()
     measure_corpus(args, results)
@@ -259,6 +268,26 @@ def relevance_only(results: dict, out: Path | None) -> dict:
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     _write_json(results, [RESULTS_DIR / "relevance.json", out])
     print(relevance_markdown(results, per_query=True))
+    return results
+
+
+def overlap_only(args, results: dict) -> dict:
+    """overlap@10 on an existing corpus of ``bench/work/nN`` (generated and indexed if absent)."""
+    directory = corpus.WORK_DIR / f"n{args.n}"
+    if not (directory / "kb.sqlite3").exists() or not (directory / "index").exists():
+        directory = corpus.fresh_directory(f"n{args.n}")
+        log(f"corpus: kb init, kb demo --synthetic {args.n} --seed {args.seed}")
+        results["generate"] = corpus.generate(directory, args.n, args.seed)
+        app = make_app(directory)
+        results["rebuild"] = rebuild(app, args.procs)
+    else:
+        app = make_app(directory)
+    log("overlap@10: bounded ranking against every match scored")
+    results["overlap"] = engine.ranking_overlap(app, read_searches())
+    app.extensions["kb.engine"].dispose()
+    results["targets"] = _check({"overlap_at_10_mean": (results["overlap"]["mean"], 0.95, ">=")})
+    _write_json(results, [RESULTS_DIR / f"overlap-n{args.n}.json", args.out])
+    print(json.dumps(results["overlap"], indent=2))
     return results
 
 

@@ -154,20 +154,25 @@ class MatchMasks:
         """Documents matching the parsed query: every required group, at least
         ``minimum_should_match`` counted groups (one with ``relaxed``, ``need`` when given),
         none of the excluded clauses; every live document for an empty query."""
-        live = self.facets.live
         if parsed.is_empty:
-            return live
-        groups = self.groups(parsed)
-        mask = live
-        for index in parsed.required():
-            mask &= groups[index]
+            return self.facets.live
         if need is None:
             need = parsed.minimum_should_match(relaxed)
-        if need:
-            mask &= at_least([groups[i] for i in parsed.counted()], need)
+        return self.levels(parsed, need)[need]
+
+    def levels(self, parsed: ParsedQuery, top: int) -> list[int]:
+        """``levels[j]``, for ``j`` up to ``top``: the documents holding every required group,
+        at least ``j`` counted groups and none of the excluded clauses (one pass for every
+        ``j``: what widening a query that finds few needs)."""
+        groups = self.groups(parsed)
+        base = self.facets.live
+        for index in parsed.required():
+            base &= groups[index]
         if parsed.excluded:
-            mask &= ~self._any(parsed.excluded)
-        return mask & live
+            base &= ~self._any(parsed.excluded) & self.facets.live
+        levels = coverage_levels([groups[i] & base for i in parsed.counted()], top)
+        levels[0] = base
+        return levels
 
     def all_words(self, parsed: ParsedQuery) -> int:
         """Documents holding every group of the query but its filler words."""
@@ -188,16 +193,9 @@ class MatchMasks:
         return result
 
 
-def at_least(masks: list[int], count: int) -> int:
-    """Documents set in at least ``count`` of ``masks``."""
-    if count <= 0:
-        raise ValueError("count must be positive")
-    return coverage_levels(masks, count)[count]
-
-
 def coverage_levels(masks: list[int], top: int) -> list[int]:
     """``levels[j]``: the documents set in at least ``j`` of ``masks``, for ``j`` up to
-    ``top`` (``levels[0]`` is unused) — a bit-sliced counter: ``top`` big-integer operations
+    ``top`` (``levels[0]`` is left empty) — a bit-sliced counter: ``top`` big-integer operations
     per mask."""
     reached = [0] * (top + 1)
     for mask in masks:

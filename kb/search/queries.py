@@ -179,12 +179,14 @@ def match_documents(view, parsed: ParsedQuery) -> tuple[int, bool]:
     words finds fewer than :data:`FEW_MATCHES` write-ups, the write-ups holding one word less
     are added (then two…, down to any word), ranked after them since ranking puts more words
     first."""
-    matches = view.matches.query(parsed)
-    need = parsed.minimum_should_match()
-    while matches.bit_count() < FEW_MATCHES and need > 1:
+    if parsed.is_empty:
+        return view.facets.live, False
+    wanted = parsed.minimum_should_match()
+    levels = view.matches.levels(parsed, wanted)
+    need = wanted
+    while need > 1 and levels[need].bit_count() < FEW_MATCHES:
         need -= 1
-        matches = view.matches.query(parsed, need=need)
-    return matches, need < parsed.minimum_should_match() and need == 1
+    return levels[need], need == 1 and wanted > 1
 
 
 def lacks_some_word(view, parsed: ParsedQuery, selected: int) -> bool:

@@ -148,3 +148,10 @@ def test_excluded_word_still_excludes_with_partial_matching(plain, found_ids):
     kept = plain("Tablettes et fibre")
     plain("Tablettes, fibre et robots")
     assert found_ids(q="tablettes fibre visualiseurs -robots") == [kept.id]
+
+
+def test_coverage_levels_count_the_groups_each_document_holds():
+    from kb.search.matching import coverage_levels
+
+    levels = coverage_levels([0b0011, 0b0110, 0b0100], 3)
+    assert levels[1:] == [0b0111, 0b0110, 0]
