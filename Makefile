@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install test test-sqlite test-postgres lint init demo index bench bench-quick screenshots clean
+.PHONY: run install test test-sqlite test-postgres lint init demo index bench bench-quick bench-relevance screenshots clean
 
 run: install
 	$(BIN)/kb init
@@ -56,6 +56,10 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.run --n 2000 --load-seconds 10
+
+# Relevance only: nDCG@10 per query on both judged sets (demo, realistic), engine and FTS5.
+bench-relevance: install
+	$(BIN)/python -m bench.run --relevance-only
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -6,6 +6,6 @@
 ``engine``     timings of the search engine, in process and through the Flask test client
 ``fts``        the SQLite FTS5 baseline built over the same corpus, queried the same way
 ``load``       ``/recherche`` under concurrent load through gunicorn (loopback only)
-``relevance``  nDCG@10 over the judged demo queries, for the engine and the baseline
+``relevance``  nDCG@10 over the two judged sets (demo, realistic), engine and FTS5 baselines
 ``report``     the Markdown table of ``docs/performance.md`` from a results file
 """

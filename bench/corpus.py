@@ -63,3 +63,10 @@ def load_demo(directory: Path) -> str:
     kb_command(directory, "init")
     output, _seconds = kb_command(directory, "demo")
     return output
+
+
+def load_records(directory: Path, records: Path) -> str:
+    """``kb init`` then ``kb import FILE``: write-ups of a records file, published."""
+    kb_command(directory, "init")
+    output, _seconds = kb_command(directory, "import", str(records))
+    return output

@@ -182,3 +182,47 @@ def _index_shape(service) -> dict:
         path = service.store.path(view.generation)
     size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
     return {"segments": segments, "bytes": size}
+
+
+def ranking_overlap(app: Flask, searches: list[Search], k: int = 10) -> dict:
+    """overlap@k between the page's bounded ranking (at most ``CANDIDATES`` documents scored,
+    :mod:`kb.search.ranking`) and the exact one (every match scored, same order rules), for
+    each query with matches: the share of the exact top ``k`` that the bounded top ``k``
+    holds. Queries whose matches fit in the budget are exact by construction (overlap 1)."""
+    from kb.search.facets import docnums_of
+    from kb.search.parsing import clean_query_text, parse_query
+    from kb.search.queries import _intersect, match_documents
+    from kb.search.ranking import CANDIDATES, candidate_docnums, counted_masks, rank_candidates
+
+    service = _service(app)
+    overlaps, over_budget = [], []
+    for search in searches:
+        text, _cut = clean_query_text(search.q)
+        parsed = parse_query(text)
+        if parsed.is_empty:
+            continue
+        with app.app_context(), service.view() as view:
+            matches, _relaxed = match_documents(view, parsed)
+            selected = _intersect(matches, (view.facets.selection(name, codes)
+                                            for name, codes in search.filters))
+            if not selected:
+                continue
+            query, counted = parsed.to_query(), counted_masks(view.matches, parsed)
+            bounded_candidates = candidate_docnums(view.matches, parsed, selected, CANDIDATES,
+                                                   counted)
+            exact, bounded = (
+                rank_candidates(view.searcher, view.matches, parsed, query, candidates,
+                                counted)[:k]
+                for candidates in (list(docnums_of(selected)), bounded_candidates))
+        overlap = len(set(exact) & set(bounded)) / len(exact)
+        overlaps.append(overlap)
+        if selected.bit_count() > CANDIDATES:
+            over_budget.append(overlap)
+    return {
+        "k": k, "queries": len(overlaps), "candidates": CANDIDATES,
+        "mean": round(sum(overlaps) / len(overlaps), 3) if overlaps else None,
+        "min": round(min(overlaps), 3) if overlaps else None,
+        "over_budget_queries": len(over_budget),
+        "over_budget_mean": round(sum(over_budget) / len(over_budget), 3) if over_budget else None,
+        "below_0_9": sum(1 for value in overlaps if value < 0.9),
+    }

@@ -1,21 +1,36 @@
-"""nDCG@10 of the engine and of the FTS5 baseline over the judged demo queries.
+"""nDCG@10 of the engine and of two FTS5 baselines over the judged query sets.
+
+Two sets are judged: the demo write-ups (``bench/judgements.txt``) and the realistic ones
+(``bench/realistic/``, written in the style of real public reports). Each is loaded into its
+own database and index, and every query is asked of
+
+* the engine, through ``/api/v1/experiences`` (what a client gets);
+* FTS5 « OR » — any of the words, ranked by ``bm25`` with the engine's field weights: the plain
+  OR-of-words baseline of issue 11, the one the targets compare with;
+* FTS5 « plain » — all the words, else any (the baseline of the latency figures).
 
 Gains are ``2^grade - 1``, discounted by ``log2(rank + 1)``; the ideal ranking is the judged
-write-ups by decreasing grade. The engine is asked through ``/api/v1/experiences`` (what a
-client gets), FTS5 with its plain query (all words, else any; ``bm25`` with the same weights).
+write-ups by decreasing grade.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import select
 
-from bench.fts import Baseline
-from bench.workload import Judged
+from bench.fts import Baseline, match_expression
+from bench.workload import BENCH_DIR, Judged
 
 K = 10
+REALISTIC_DIR = BENCH_DIR / "realistic"
+REALISTIC_RECORDS = REALISTIC_DIR / "records.json"
+REALISTIC_JUDGEMENTS = REALISTIC_DIR / "judgements.txt"
+#: A query with at least this many judged write-ups must return at least as many results.
+ENOUGH = 3
 
 
 def dcg(grades: list[int]) -> float:
@@ -29,15 +44,9 @@ def ndcg(ranked_keys: list[str], grades: dict[str, int]) -> float:
     return dcg([grades.get(key, 0) for key in ranked_keys]) / ideal
 
 
-def demo_keys(app: Flask) -> dict[int, str]:
-    """Write-up id → judgement key (``a0``…) of the demo write-ups, matched by title."""
-    from kb.demo.loader import read_demo_records
+def _keys_by_title(app: Flask, by_title: dict[str, str]) -> dict[int, str]:
     from kb.experiences.models import Experience
 
-    by_title = {}
-    for record in read_demo_records():
-        by_title[record.data["title"]] = f"{record.source.removeprefix('experiences_')[0]}" \
-                                         f"{record.index}"
     with app.app_context():
         from kb.db import session
 
@@ -45,22 +54,59 @@ def demo_keys(app: Flask) -> dict[int, str]:
     return {id_: by_title[title] for id_, title in rows if title in by_title}
 
 
-def evaluate(app: Flask, baseline: Baseline, judged: list[Judged]) -> dict:
-    keys = demo_keys(app)
+def demo_keys(app: Flask) -> dict[int, str]:
+    """Write-up id → judgement key (``a0``…) of the demo write-ups, matched by title."""
+    from kb.demo.loader import read_demo_records
+
+    by_title = {}
+    for record in read_demo_records():
+        by_title[record.data["title"]] = f"{record.source.removeprefix('experiences_')[0]}" \
+                                         f"{record.index}"
+    return _keys_by_title(app, by_title)
+
+
+def realistic_keys(app: Flask, path: Path = REALISTIC_RECORDS) -> dict[int, str]:
+    """Write-up id → key (``r01``…) of the realistic write-ups, matched by title."""
+    records = json.loads(path.read_text(encoding="utf-8"))
+    return _keys_by_title(app, {record["title"]: record["bench_key"] for record in records})
+
+
+def fts_any_words(baseline: Baseline, text: str, limit: int = K) -> list[int]:
+    """The FTS5 OR-of-words baseline: any word, by bm25 (field weights as the engine)."""
+    expression = match_expression(text, any_word=True)
+    _total, rows = baseline.top(expression, {}, limit)
+    return [row[0] for row in rows]
+
+
+def evaluate(app: Flask, baseline: Baseline, judged: list[Judged], keys: dict[int, str]) -> dict:
+    """Per query and on average: nDCG@10 of the engine, FTS5 OR and FTS5 plain."""
     client = app.test_client()
     per_query = []
     for item in judged:
         response = client.get("/api/v1/experiences", query_string={"q": item.q, "per_page": K})
-        engine = [keys.get(r["id"], "?") for r in response.get_json()["results"]]
-        _total, fts_ids = baseline.plain(item.q, {}, K)
-        fts = [keys.get(id_, "?") for id_ in fts_ids]
-        per_query.append({"q": item.q, "engine": round(ndcg(engine, item.grades), 3),
-                          "fts5": round(ndcg(fts, item.grades), 3),
-                          "engine_top": engine[:5], "fts5_top": fts[:5]})
+        body = response.get_json()
+        engine = [keys.get(r["id"], "?") for r in body["results"]]
+        fts_or = [keys.get(id_, "?") for id_ in fts_any_words(baseline, item.q)]
+        _total, plain_ids = baseline.plain(item.q, {}, K)
+        plain = [keys.get(id_, "?") for id_ in plain_ids]
+        per_query.append({
+            "q": item.q, "engine": round(ndcg(engine, item.grades), 3),
+            "fts5_or": round(ndcg(fts_or, item.grades), 3),
+            "fts5": round(ndcg(plain, item.grades), 3),
+            "engine_total": body["total"], "judged": len(item.grades),
+            "engine_top": engine[:5], "fts5_or_top": fts_or[:5],
+        })
     count = len(per_query)
     return {
         "queries": count,
-        "engine_ndcg10": round(sum(q["engine"] for q in per_query) / count, 3),
-        "fts5_ndcg10": round(sum(q["fts5"] for q in per_query) / count, 3),
+        "engine_ndcg10": _mean(per_query, "engine"),
+        "fts5_or_ndcg10": _mean(per_query, "fts5_or"),
+        "fts5_ndcg10": _mean(per_query, "fts5"),
+        "too_few_results": [q["q"] for q in per_query
+                            if q["judged"] >= ENOUGH and q["engine_total"] < ENOUGH],
         "per_query": per_query,
     }
+
+
+def _mean(per_query: list[dict], name: str) -> float:
+    return round(sum(q[name] for q in per_query) / len(per_query), 3) if per_query else 0.0

@@ -37,16 +37,22 @@ def markdown(results: dict) -> str:
          f"segments {results['publish']['before']['segments']} → "
          f"{results['publish']['after']['segments']}"),
     ]
+    if "overlap" in results:
+        overlap = results["overlap"]
+        rows.append(("overlap@10, bounded vs exact ranking", f"mean {overlap['mean']}, min "
+                     f"{overlap['min']}", f"{overlap['queries']} queries, "
+                     f"{overlap['over_budget_queries']} over {overlap['candidates']} matches "
+                     f"(mean {overlap['over_budget_mean']})"))
     if "load" in results:
         load = results["load"]
         rows.append(("Load: gunicorn", f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} / "
                      f"p95 {load['p95_ms']} ms", f"{load['workers']} workers, {load['clients']} "
                      f"clients, {load['seconds']} s, {load['errors']} errors"))
         rows.append(("Worker peak RSS", f"{load['worker_peak_rss_mb']} MB", ""))
-    if "relevance" in results:
-        rel = results["relevance"]
-        rows.append(("nDCG@10 (demo, judged)", f"engine {rel['engine_ndcg10']}",
-                     f"FTS5 {rel['fts5_ndcg10']} ({rel['queries']} queries)"))
+    for name, rel in results.get("relevance", {}).items():
+        rows.append((f"nDCG@10 ({name}, judged)", f"engine {rel['engine_ndcg10']}",
+                     f"FTS5 OR {rel['fts5_or_ndcg10']}, FTS5 plain {rel['fts5_ndcg10']} "
+                     f"({rel['queries']} queries)"))
     lines = [f"N = {results['n']} (seed {results['seed']}), {results['date']}, "
              f"{results['machine']['cpus']} CPU {results['machine']['cpu_model']}, "
              "load average " + ", ".join(f"{v:.2f}" for v in results["machine"]["load_average"]),
@@ -58,5 +64,30 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
+def relevance_markdown(results: dict, per_query: bool = False) -> str:
+    """The relevance figures of a results file: one row per judged set, then (``per_query``)
+    one table per set with every query's nDCG@10 for the engine and the baselines."""
+    lines = ["| Judged set | Queries | Engine | FTS5 OR | FTS5 plain | Engine − FTS5 OR |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    sets = results.get("relevance", {})
+    for name, rel in sets.items():
+        lead = round(rel["engine_ndcg10"] - rel["fts5_or_ndcg10"], 3)
+        lines.append(f"| {name} | {rel['queries']} | {rel['engine_ndcg10']} | "
+                     f"{rel['fts5_or_ndcg10']} | {rel['fts5_ndcg10']} | {lead:+} |")
+    for name, rel in sets.items() if per_query else ():
+        lines += ["", f"**{name}**", "",
+                  "| Query | Engine | FTS5 OR | FTS5 plain | Results | Judged |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += [f"| {q['q']} | {q['engine']} | {q['fts5_or']} | {q['fts5']} | "
+                  f"{q['engine_total']} | {q['judged']} |" for q in rel["per_query"]]
+    targets = {k: t for k, t in results.get("targets", {}).items() if "ndcg" in k or "few" in k}
+    if targets:
+        lines += ["", "| Target | Value | Bound | Met |", "| --- | --- | --- | --- |"]
+        lines += [f"| {name} | {t['value']} | {t['target']} | {'yes' if t['met'] else 'no'} |"
+                  for name, t in targets.items()]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(markdown(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))))
+    data = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    print(markdown(data) if "stages" in data else relevance_markdown(data, per_query=True))

@@ -4,9 +4,15 @@ side by side with SQLite FTS5 on the same corpus, and write the results as JSON.
     python -m bench.run --n 10000 [--seed 1] [--procs 2] [--load-seconds 30] [--out FILE]
 
 Everything lives under ``bench/work/`` (git-ignored): ``nN/`` holds the corpus's database,
-Whoosh index and FTS5 file; ``demo/`` the 66 demo write-ups the relevance judgements are about.
-The results go to ``bench/results/latest.json`` (and ``--out``); ``python -m bench.report FILE``
-prints them as the Markdown table of ``docs/performance.md``.
+Whoosh index and FTS5 file; ``demo/`` the 66 demo write-ups and ``realistic/`` the 48 realistic
+ones (``bench/realistic/``) the relevance judgements are about. The results go to
+``bench/results/latest.json`` (and ``--out``); ``python -m bench.report FILE`` prints them as the
+Markdown table of ``docs/performance.md``.
+
+    python -m bench.run --relevance-only [--out FILE]
+
+measures relevance alone (both judged sets, per query, engine and FTS5 baselines) into
+``bench/results/relevance.json`` — a minute, no synthetic corpus.
 """
 
 from __future__ import annotations
@@ -69,15 +75,25 @@ def rebuild(app, procs: int) -> dict:
 
 
 def measure_relevance() -> dict:
+    """Both judged sets: the demo write-ups and the realistic ones, each in its own corpus."""
     log("relevance: demo write-ups, index, FTS5, judged queries")
-    directory = corpus.fresh_directory("demo")
-    corpus.load_demo(directory)
+    demo = _judged_corpus("demo", corpus.load_demo, relevance.demo_keys, read_judgements())
+    log("relevance: realistic write-ups (kb import), index, FTS5, judged queries")
+    realistic = _judged_corpus(
+        "realistic", lambda d: corpus.load_records(d, relevance.REALISTIC_RECORDS),
+        relevance.realistic_keys, read_judgements(relevance.REALISTIC_JUDGEMENTS))
+    return {"demo": demo, "realistic": realistic}
+
+
+def _judged_corpus(name: str, load, keys, judged) -> dict:
+    directory = corpus.fresh_directory(name)
+    load(directory)
     app = make_app(directory)
     rebuild(app, procs=1)
     fts.build(directory / "fts.sqlite3", directory / "kb.sqlite3")
     baseline = fts.Baseline(directory / "fts.sqlite3")
     try:
-        return relevance.evaluate(app, baseline, read_judgements())
+        return relevance.evaluate(app, baseline, judged, keys(app))
     finally:
         baseline.close()
         app.extensions["kb.engine"].dispose()
@@ -130,6 +146,8 @@ def measure_latencies(app, searches, baseline, results: dict) -> None:
     engine.clear_result_pages(app)
     results["stages"] = engine.compare_stages(app, searches, baseline)
     results["suggestion"] = engine.time_suggestions(app, _typos(searches))
+    log("overlap@10: bounded ranking against every match scored")
+    results["overlap"] = engine.ranking_overlap(app, searches)
 
 
 def _timed(function) -> float:
@@ -161,12 +179,31 @@ def targets(results: dict) -> dict:
         "rebuild_docs_per_s": (results["rebuild"]["docs_per_s"], 300, ">="),
         "publish_max_s": (results["publish"]["max_ms"] / 1000, 1.0, "<="),
     }
+    if "overlap" in results:
+        rows["overlap_at_10_mean"] = (results["overlap"]["mean"], 0.95, ">=")
     if "load" in results:
         rows["worker_peak_rss_mb"] = (results["load"]["worker_peak_rss_mb"], 600, "<=")
-    if "relevance" in results:
-        rel = results["relevance"]
-        rows["ndcg10_engine_minus_fts5"] = (
-            round(rel["engine_ndcg10"] - rel["fts5_ndcg10"], 3), 0.0, ">")
+    rows.update(relevance_targets(results))
+    return _check(rows)
+
+
+#: Issue 11: nDCG@10 on each judged set, and its lead over FTS5 OR in the same run.
+NDCG_TARGET, NDCG_LEAD = 0.85, 0.10
+
+
+def relevance_targets(results: dict) -> dict:
+    rows = {}
+    for name, rel in results.get("relevance", {}).items():
+        rows[f"ndcg10_{name}"] = (rel["engine_ndcg10"], NDCG_TARGET, ">=")
+        rows[f"ndcg10_{name}_minus_fts5_or"] = (
+            round(rel["engine_ndcg10"] - rel["fts5_or_ndcg10"], 3), NDCG_LEAD, ">=")
+    if "realistic" in results.get("relevance", {}):
+        rows["realistic_queries_with_too_few_results"] = (
+            len(results["relevance"]["realistic"]["too_few_results"]), 0, "<=")
+    return rows
+
+
+def _check(rows: dict) -> dict:
     checks = {"<=": lambda v, b: v <= b, ">=": lambda v, b: v >= b, ">": lambda v, b: v > b}
     return {name: {"value": value, "target": f"{op} {bound}",
                    "met": value is not None and checks[op](value, bound)}
@@ -196,11 +233,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--load-seconds", type=float, default=30.0)
     parser.add_argument("--skip-relevance", action="store_true")
+    parser.add_argument("--relevance-only", action="store_true",
+                        help="only the judged sets (into bench/results/relevance.json)")
+    parser.add_argument("--overlap-only", action="store_true",
+                        help="only overlap@10 of the bounded ranking, on bench/work/nN (built "
+                             "if missing), into bench/results/overlap-nN.json")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     results: dict = {"n": args.n, "seed": args.seed, "date": datetime.now(UTC).isoformat(
         timespec="seconds"), "machine": machine()}
+    if args.relevance_only:
+        return relevance_only(results, args.out)
+    if args.overlap_only:
+        return overlap_only(args, results)
     if not args.skip_relevance:
         results["relevance"] = measure_relevance()
     measure_corpus(args, results)
@@ -212,12 +258,49 @@ def main(argv: list[str] | None = None) -> dict:
     return results
 
 
-def write(results: dict, out: Path | None) -> None:
+def relevance_only(results: dict, out: Path | None) -> dict:
+    from bench.report import relevance_markdown
+
+    del results["n"], results["seed"]
+    started = time.perf_counter()
+    results["relevance"] = measure_relevance()
+    results["targets"] = _check(relevance_targets(results))
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    _write_json(results, [RESULTS_DIR / "relevance.json", out])
+    print(relevance_markdown(results, per_query=True))
+    return results
+
+
+def overlap_only(args, results: dict) -> dict:
+    """overlap@10 on an existing corpus of ``bench/work/nN`` (generated and indexed if absent)."""
+    directory = corpus.WORK_DIR / f"n{args.n}"
+    if not (directory / "kb.sqlite3").exists() or not (directory / "index").exists():
+        directory = corpus.fresh_directory(f"n{args.n}")
+        log(f"corpus: kb init, kb demo --synthetic {args.n} --seed {args.seed}")
+        results["generate"] = corpus.generate(directory, args.n, args.seed)
+        app = make_app(directory)
+        results["rebuild"] = rebuild(app, args.procs)
+    else:
+        app = make_app(directory)
+    log("overlap@10: bounded ranking against every match scored")
+    results["overlap"] = engine.ranking_overlap(app, read_searches())
+    app.extensions["kb.engine"].dispose()
+    results["targets"] = _check({"overlap_at_10_mean": (results["overlap"]["mean"], 0.95, ">=")})
+    _write_json(results, [RESULTS_DIR / f"overlap-n{args.n}.json", args.out])
+    print(json.dumps(results["overlap"], indent=2))
+    return results
+
+
+def _write_json(results: dict, paths) -> None:
     RESULTS_DIR.mkdir(exist_ok=True)
     text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
-    for path in filter(None, (RESULTS_DIR / "latest.json", out)):
+    for path in filter(None, paths):
         path.write_text(text, encoding="utf-8")
         log(f"results written to {path}")
+
+
+def write(results: dict, out: Path | None) -> None:
+    _write_json(results, [RESULTS_DIR / "latest.json", out])
     from bench.report import markdown
 
     print(markdown(results))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb.attachments.indexing import attachments_text
 from kb.experiences.models import TEXT_FIELDS, CoFiler, Experience
 from kb.search.analysis import normalize_text
+from kb.search.vocabulary import is_overseas, vocabulary_text
 from kb.territories.lookup import population_band
 from kb.territories.models import Territory
 
@@ -152,8 +153,23 @@ def experience_document(experience: Experience, names: PlaceNames) -> dict:
         "budget": experience.budget_eur if experience.budget_eur is not None else -1,
         **facet_values(experience),
     }
+    # Vocabulary labels and names of the write-up's codes, and its places (issue 11 point 2).
+    document["vocabulary"] = experience_vocabulary(experience, names)
     document["digest"] = document_digest(document)
     return document
+
+
+def experience_vocabulary(experience: Experience, names: PlaceNames) -> str:
+    """The ``vocabulary`` field: labels and names of every code of the write-up (and of the
+    kind of organisation filing it, the state of the project, its evaluation), the names of
+    its département and région."""
+    codes = {name: experience.codes(name)
+             for name in ("theme", "equipement", "niveau", "territoire")}
+    codes["organisation"] = [experience.organisation.kind]
+    return normalize_text(vocabulary_text(
+        codes, names.departement(experience.departement), names.region(experience.region),
+        is_overseas(experience.departement, experience.region),
+        experience.project_state, experience.evidence))
 
 
 def facet_values(experience: Experience) -> dict[str, str]:

@@ -8,8 +8,9 @@ cached per segment (segments never change, only their deletions, which the live 
 so common words cost nothing after their first search and survive index commits. Phrases and
 prefixes go through Whoosh (``docs_for_query``), cached per reader state.
 
-The semantics are those of :meth:`kb.search.parsing.ParsedQuery.to_query`: this module only
-computes the same set faster; ranking still runs that query on the page's candidates.
+The semantics are those of :meth:`kb.search.parsing.ParsedQuery.match_query`: this module only
+computes the same set faster; ranking scores the page's candidates with
+:meth:`~kb.search.parsing.ParsedQuery.to_query`.
 """
 
 from __future__ import annotations
@@ -144,24 +145,42 @@ class MatchMasks:
                 mask |= self._fields(_in(fields, EXACT_FIELDS), clause.exact[0])
         return mask & self.facets.live
 
-    def query(self, parsed: ParsedQuery, relaxed: bool = False) -> int:
-        """Documents matching the parsed query: every group (any with ``relaxed``), none of
-        the excluded clauses; every live document for an empty query."""
+    def groups(self, parsed: ParsedQuery) -> list[int]:
+        """The live documents of each group of the query, in order."""
         live = self.facets.live
+        return [self._any(group) & live for group in parsed.groups]
+
+    def query(self, parsed: ParsedQuery, relaxed: bool = False, need: int | None = None) -> int:
+        """Documents matching the parsed query: every required group, at least
+        ``minimum_should_match`` counted groups (one with ``relaxed``, ``need`` when given),
+        none of the excluded clauses; every live document for an empty query."""
         if parsed.is_empty:
-            return live
-        groups = [self._any(group) for group in parsed.groups]
-        if not groups:
-            mask = live
-        elif relaxed:
-            mask = self._any_mask(groups)
-        else:
-            mask = live
-            for group in groups:
-                mask &= group
+            return self.facets.live
+        if need is None:
+            need = parsed.minimum_should_match(relaxed)
+        return self.levels(parsed, need)[need]
+
+    def levels(self, parsed: ParsedQuery, top: int) -> list[int]:
+        """``levels[j]``, for ``j`` up to ``top``: the documents holding every required group,
+        at least ``j`` counted groups and none of the excluded clauses (one pass for every
+        ``j``: what widening a query that finds few needs)."""
+        groups = self.groups(parsed)
+        base = self.facets.live
+        for index in parsed.required():
+            base &= groups[index]
         if parsed.excluded:
-            mask &= ~self._any(parsed.excluded)
-        return mask & live
+            base &= ~self._any(parsed.excluded) & self.facets.live
+        levels = coverage_levels([groups[i] & base for i in parsed.counted()], top)
+        levels[0] = base
+        return levels
+
+    def all_words(self, parsed: ParsedQuery) -> int:
+        """Documents holding every group of the query but its filler words."""
+        groups = self.groups(parsed)
+        mask = self.facets.live
+        for index in (*parsed.required(), *parsed.counted()):
+            mask &= groups[index]
+        return mask
 
     def _any(self, clauses: list[Clause]) -> int:
         return self._any_mask(self.clause(clause) for clause in clauses)
@@ -172,6 +191,19 @@ class MatchMasks:
         for mask in masks:
             result |= mask
         return result
+
+
+def coverage_levels(masks: list[int], top: int) -> list[int]:
+    """``levels[j]``: the documents set in at least ``j`` of ``masks``, for ``j`` up to
+    ``top`` (``levels[0]`` is left empty) — a bit-sliced counter: ``top`` big-integer operations
+    per mask."""
+    reached = [0] * (top + 1)
+    for mask in masks:
+        for j in range(top, 1, -1):
+            reached[j] |= reached[j - 1] & mask
+        if top:
+            reached[1] |= mask
+    return reached
 
 
 def _in(fields: tuple[str, ...], kind) -> tuple[str, ...]:

@@ -1,17 +1,24 @@
 """What a visitor types, turned into a Whoosh query — never an error.
 
-The query language is deliberately small: words (all required), ``"exact phrases"``, ``-word``
-or ``NOT word`` to exclude, ``OR``/``OU`` between alternatives, ``word*`` for a prefix. Anything
-else — field syntax, brackets, unbalanced quotes or parentheses, stray operators, emoji — is
-read as plain words or dropped. Words are analysed like the index (:mod:`kb.search.analysis`);
-runs of words matching a synonym group (:mod:`kb.search.synonyms`) are expanded to the whole
-group. Quoted phrases are taken literally, without synonyms.
+The query language is deliberately small: words, ``"exact phrases"`` (required), ``+word``
+(required), ``-word`` or ``NOT word`` to exclude, ``OR``/``OU`` between alternatives, ``word*``
+for a prefix. Anything else — field syntax, brackets, unbalanced quotes or parentheses, stray
+operators, emoji — is read as plain words or dropped. Words are analysed like the index
+(:mod:`kb.search.analysis`); runs of words matching a synonym group (:mod:`kb.search.synonyms`)
+are expanded to the whole group. Quoted phrases are taken literally, without synonyms.
+
+Words are not all required: a write-up matches when it holds at least
+:meth:`ParsedQuery.minimum_should_match` of the query's groups (all of one or two, about two
+thirds of longer queries, as mature engines do), and ranking puts the write-ups holding more of
+them first (:mod:`kb.search.ranking`). Filler words of a typed sentence (« comment », « toutes »,
+« comme »…: :data:`FILLER_WORDS`) are optional: they add to the score, never to the count.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 
 from whoosh.query import And, AndNot, Every, Phrase, Prefix, Query, Term
 from whoosh.query import Or as WhooshOr
@@ -26,6 +33,16 @@ _SEPARATORS = re.compile(r"[:()\[\]{}^~\\/<>=!|&,;?]+")
 OR_WORDS = {"OR", "OU", "||"}
 AND_WORDS = {"AND", "ET", "&&"}
 NOT_WORDS = {"NOT", "SAUF"}
+#: Words of a sentence typed as a question that name no topic (folded): optional in a query.
+FILLER_WORDS = frozenset("""
+    comme comment quel quelle quels quelles quoi pourquoi tout toute toutes tous autre autres
+    faire fait font mis mise mettre avoir donner donne donnent utiliser utilise utilisent
+    projet projets exemple exemples apres cause chez faut peut peuvent trouver cherche idee
+    idees
+""".split())
+#: Up to this many counted groups, :meth:`ParsedQuery.match_query` builds the exact Boolean
+#: form of the matching rule (tests compare it with the bitsets); beyond, it has too many terms.
+EXACT_FORM_LIMIT = 8
 
 
 class Or(WhooshOr):
@@ -46,11 +63,18 @@ class Clause:
     prefix: bool = False
     negated: bool = False
     synonyms: SynonymGroup | None = None
+    required: bool = False  # « +word »
 
     @property
     def plain_word(self) -> bool:
         """A single typed word: candidate for synonyms, spelling and place detection."""
-        return not (self.phrase or self.prefix or self.negated or self.synonyms)
+        return not (self.phrase or self.prefix or self.negated or self.synonyms
+                    or self.required)
+
+    @property
+    def filler(self) -> bool:
+        """A filler word of a typed sentence (see :data:`FILLER_WORDS`)."""
+        return self.plain_word and len(self.exact) == 1 and self.exact[0] in FILLER_WORDS
 
     def to_query(self) -> Query:
         if self.synonyms is not None:
@@ -78,7 +102,9 @@ _OR = object()  # marker between alternatives
 
 @dataclass
 class ParsedQuery:
-    """Groups of alternatives (all groups required) and excluded clauses."""
+    """Groups of alternatives and excluded clauses. A group of quoted phrases or ``+words`` is
+    required; of the other groups (filler words aside), a write-up must hold at least
+    :meth:`minimum_should_match`."""
 
     text: str
     groups: list[list[Clause]] = field(default_factory=list)
@@ -88,17 +114,57 @@ class ParsedQuery:
     def is_empty(self) -> bool:
         return not self.groups and not self.excluded
 
-    @property
-    def can_relax(self) -> bool:
-        return len(self.groups) > 1
+    def required(self) -> list[int]:
+        """Indexes of the groups that must match."""
+        return [i for i, group in enumerate(self.groups) if _required(group)]
+
+    def counted(self) -> list[int]:
+        """Indexes of the groups the minimum-should-match rule counts: the optional ones but
+        the filler words (all of them when the query is nothing but filler)."""
+        optional = [i for i, group in enumerate(self.groups) if not _required(group)]
+        content = [i for i in optional if not all(c.filler for c in self.groups[i])]
+        return content or optional
+
+    def minimum_should_match(self, relaxed: bool = False) -> int:
+        """How many counted groups a write-up must hold: all of one or two, about two thirds
+        of three or more (3 → 2, 4 → 3, 5 → 3, 6 → 4, 9 → 6); one when ``relaxed``."""
+        count = len(self.counted())
+        if relaxed or count <= 2:
+            return min(count, 1) if relaxed else count
+        return round(count * 2 / 3)
+
+    def group_queries(self) -> list[Query]:
+        return [Or([c.to_query() for c in group]) for group in self.groups]
 
     def to_query(self, relaxed: bool = False) -> Query | None:
-        """The Whoosh query; ``relaxed`` asks for any of the groups instead of all of them;
-        ``None`` matches every document."""
+        """The Whoosh query that *scores* the matches: any of the groups, the excluded clauses
+        removed; ``None`` for an empty query. Which documents match is the minimum-should-match
+        rule, computed on bitsets (:mod:`kb.search.matching`; :meth:`match_query` is its
+        Boolean form): ``relaxed`` changes the matches, not the scores."""
+        del relaxed
         if self.is_empty:
             return None
-        alternatives = [Or([c.to_query() for c in group]) for group in self.groups]
-        positive: Query = (Or if relaxed else And)(alternatives) if alternatives else Every()
+        alternatives = self.group_queries()
+        positive: Query = Or(alternatives) if alternatives else Every()
+        if self.excluded:
+            return AndNot(positive, Or([c.to_query() for c in self.excluded]))
+        return positive
+
+    def match_query(self, relaxed: bool = False) -> Query | None:
+        """The matching rule as a Whoosh query: every required group and any
+        :meth:`minimum_should_match` of the counted groups, none of the excluded clauses.
+        Built for up to :data:`EXACT_FORM_LIMIT` counted groups."""
+        if self.is_empty:
+            return None
+        queries, counted = self.group_queries(), self.counted()
+        if len(counted) > EXACT_FORM_LIMIT:
+            raise ValueError("too many groups for the exact Boolean form")
+        parts: list[Query] = [queries[i] for i in self.required()]
+        need = self.minimum_should_match(relaxed)
+        if need:
+            parts.append(Or([And([queries[i] for i in chosen])
+                             for chosen in combinations(counted, need)]))
+        positive: Query = And(parts) if parts else Every()
         if self.excluded:
             return AndNot(positive, Or([c.to_query() for c in self.excluded]))
         return positive
@@ -119,6 +185,11 @@ class ParsedQuery:
 
     def plain_words(self) -> list[Clause]:
         return [c for c in self.clauses() if c.plain_word and len(c.exact) == 1]
+
+
+def _required(group: list[Clause]) -> bool:
+    """A group of quoted phrases or ``+words`` only must match."""
+    return all(clause.phrase or clause.required for clause in group)
 
 
 def clean_query_text(text: str | None) -> tuple[str, bool]:
@@ -163,18 +234,18 @@ def _lex(text: str) -> list:
         elif word in NOT_WORDS:
             negate_next = True
         elif word not in AND_WORDS:
-            items.extend(_word_clauses(word, negated))
+            items.extend(_word_clauses(word, negated, required=match["sign"] == "+"))
     return items
 
 
-def _word_clauses(word: str, negated: bool) -> list[Clause]:
+def _word_clauses(word: str, negated: bool, required: bool = False) -> list[Clause]:
     """One typed word may hold field syntax or punctuation: each part is a clause."""
     clauses = []
     for part in _SEPARATORS.split(word.lstrip("-+")):
         prefix = part.endswith("*") and len(part.strip("*?")) >= 2
         clause = _clause(part.replace("*", "").replace("?", ""), prefix=prefix, negated=negated)
         if clause:
-            clauses.append(clause)
+            clauses.append(replace(clause, required=required) if required else clause)
     return clauses
 
 

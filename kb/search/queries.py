@@ -43,6 +43,11 @@ from kb.search.suggestions import spelling_suggestion, territory_suggestion
 RELAXED_NOTICE = (
     "Aucune fiche ne contient tous ces mots : voici celles qui en contiennent au moins un."
 )
+PARTIAL_NOTICE = (
+    "Aucune fiche ne contient tous ces mots : voici celles qui en contiennent le plus."
+)
+#: A query finding fewer write-ups than this also finds those holding one word less.
+FEW_MATCHES = 10
 DEGRADED_NOTICE = (
     "La recherche plein texte est momentanément indisponible : voici les fiches publiées les "
     "plus récentes correspondant aux filtres, cherchées dans les titres et résumés seulement."
@@ -80,8 +85,9 @@ class IndexHits:
     page: int
     pages: int
     counts: dict[str, dict[str, int]]
-    relaxed: bool = False
+    relaxed: bool = False  # no result holds every word: a notice says so
     suggestion: str | None = None
+    any_word: bool = False  # and none of them holds two of the words
 
 
 def run_search(params: SearchParams) -> SearchOutcome:
@@ -99,7 +105,7 @@ def run_search(params: SearchParams) -> SearchOutcome:
             "Ce numéro de page dépasse les résultats : voici la dernière page."
         ))
     if hits.relaxed:
-        outcome.notices.append(typeset(RELAXED_NOTICE))
+        outcome.notices.append(typeset(RELAXED_NOTICE if hits.any_word else PARTIAL_NOTICE))
     outcome.experiences = fetch_in_order(hits.ids)
     terms = parsed.highlight_terms()
     outcome.snippets = {e.id: make_snippet(e, terms) for e in outcome.experiences}
@@ -160,16 +166,36 @@ def index_hits(view, parsed: ParsedQuery, params: SearchParams) -> IndexHits:
     suggestion = None
     if query is not None and parsed.plain_words():
         suggestion = spelling_suggestion(view, parsed, total)
-    return IndexHits(ids, total, page, pages, counts, relaxed, suggestion)
+    partial = lacks_some_word(view, parsed, selected)
+    any_word = partial and not selected & view.matches.query(parsed, need=2)
+    return IndexHits(ids, total, page, pages, counts, partial, suggestion, any_word=any_word)
 
 
 def match_documents(view, parsed: ParsedQuery) -> tuple[int, bool]:
-    """Bitset of the documents matching the query; every word required, or — when that finds
-    nothing — any of them (``True``: relaxed)."""
-    matches = view.matches.query(parsed)
-    if matches or not parsed.can_relax:
-        return matches, False
-    return view.matches.query(parsed, relaxed=True), True
+    """Bitset of the documents matching the query, and whether it came down to any one word
+    (``True``: relaxed).
+
+    The minimum-should-match rule decides; but there is no cliff: when a query of several
+    words finds fewer than :data:`FEW_MATCHES` write-ups, the write-ups holding one word less
+    are added (then two…, down to any word), ranked after them since ranking puts more words
+    first."""
+    if parsed.is_empty:
+        return view.facets.live, False
+    wanted = parsed.minimum_should_match()
+    levels = view.matches.levels(parsed, wanted)
+    need = wanted
+    while need > 1 and levels[need].bit_count() < FEW_MATCHES:
+        need -= 1
+    return levels[need], need == 1 and wanted > 1
+
+
+def lacks_some_word(view, parsed: ParsedQuery, selected: int) -> bool:
+    """Whether the notice « aucune fiche ne contient tous ces mots » is true: there are results
+    (after the filters), and none of them holds every word of a query of several (filler
+    words aside)."""
+    if not selected or len(parsed.required()) + len(parsed.counted()) < 2:
+        return False
+    return not selected & view.matches.all_words(parsed)
 
 
 def facet_counts(facets, matches: int, selections: dict[str, int]) -> dict[str, dict[str, int]]:

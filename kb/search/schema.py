@@ -17,14 +17,18 @@ from kb.search.analysis import EXACT, FRENCH, SPELLING
 
 #: Bump when the schema, the analysis or the codec changes: an index of another version must be
 #: rebuilt. (2: segments written by :class:`IndexCodec`, as separate files. 3: the
-#: ``attachments`` field, issue 13.)
-SCHEMA_VERSION = 3
+#: ``attachments`` field, issue 13. 4: the ``vocabulary`` field, issue 11: labels and names of
+#: the write-up's codes, its places.)
+SCHEMA_VERSION = 4
 
 #: Ranked fields and their BM25F weight; the title weighs most.
 STEMMED_FIELDS = {"title": 4.0, "summary": 2.0, "body": 1.0, "followups": 0.7}
 #: Issue 13: the text of attachments (PDF, office documents) weighs half the body.
 STEMMED_FIELDS["attachments"] = 0.5
 EXACT_FIELDS = {"title_exact": 1.5, "summary_exact": 0.8, "places": 1.5}
+# The labels and names of the write-up's vocabulary codes, its département and région
+# (:mod:`kb.search.vocabulary`), ranked like a text field between the summary and the body.
+STEMMED_FIELDS["vocabulary"] = 1.5
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def build_schema() -> Schema:
     }
     for name in (*FACET_NAMES, *EXTRA_KEYWORDS):
         fields[name] = _keyword()
+    # Vocabulary labels and names (issue 11 point 2).
+    fields["vocabulary"] = TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["vocabulary"])
     return Schema(**fields)
 
 

@@ -34,6 +34,23 @@ def test_judgements_name_published_demo_write_ups():
         assert set(item.grades.values()) <= {1, 2, 3}
 
 
+def test_realistic_set_has_40_write_ups_and_40_judged_queries_naming_them():
+    from bench.realistic.build_records import build
+    from bench.relevance import REALISTIC_JUDGEMENTS, REALISTIC_RECORDS
+
+    records = json.loads(REALISTIC_RECORDS.read_text(encoding="utf-8"))
+    assert records == build()  # records.json is what build_records.py makes of the sources
+    keys = {record["bench_key"] for record in records}
+    assert len(keys) == len(records) >= 40
+    overseas = [r for r in records if "outre-mer" in r["territory_types"]]
+    assert len(overseas) >= 10
+    judged = read_judgements(REALISTIC_JUDGEMENTS)
+    assert len(judged) >= 40
+    for item in judged:
+        assert item.grades and set(item.grades) <= keys, item.q
+        assert set(item.grades.values()) <= {1, 2, 3}
+
+
 def test_ndcg_is_one_for_the_ideal_order_and_less_otherwise():
     grades = {"a1": 3, "a2": 1}
     assert ndcg(["a1", "a2"], grades) == 1
@@ -66,7 +83,9 @@ def test_baseline_folds_accents_and_counts_like_the_engine(
 
     create_experience(title="Des tablettes à l'école", themes=("equipement",))
     create_experience(title="Tablettes et ENT", themes=("ent", "equipement"))
-    create_experience(title="La fibre", themes=("connectivite",))
+    # The factory's default equipment is « tablettes »: the engine finds a write-up by the labels
+    # of its codes too (the FTS5 baseline only reads texts), so the fibre write-up carries fibre.
+    create_experience(title="La fibre", themes=("connectivite",), equipment=("thd",))
     with app.app_context():
         extension(app).sync(wait=5.0)
     report = build(tmp_path / "fts.sqlite3", sqlite_path)
@@ -107,6 +126,8 @@ def test_engine_measurements_run_on_a_tiny_corpus(
     finally:
         baseline.close()
     assert stages["facet_counts_agree"] == "3/3"
+    overlap = engine.ranking_overlap(app, searches)  # every match fits the budget: exact
+    assert (overlap["queries"], overlap["mean"], overlap["over_budget_queries"]) == (3, 1.0, 0)
     assert engine.time_suggestions(app, ["tablete"])["offered"] == 1
     publish = engine.publish_delays(app, rounds=1)
     assert publish["max_ms"] < 30_000

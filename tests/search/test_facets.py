@@ -58,7 +58,7 @@ def test_a_facet_selection_does_not_zero_its_other_values(create_experience, sea
 
 def test_facet_counts_follow_the_query(create_experience, search_api):
     create_experience(title="Tablettes", themes=("equipement",))
-    create_experience(title="Formation", themes=("formation",))
+    create_experience(title="Formation", themes=("formation",), equipment=())
     assert counts(search_api(q="tablettes"), "theme") == {"equipement": 1}
 
 

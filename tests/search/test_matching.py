@@ -20,7 +20,8 @@ def test_combining_accents_typed_separately_match(create_experience, found_ids):
 
 def test_plurals_and_inflections_match(create_experience, found_ids):
     tablets = create_experience(title="Des tablettes pour les élèves")
-    training = create_experience(title="Former les enseignantes", themes=("formation",))
+    training = create_experience(title="Former les enseignantes", themes=("formation",),
+                                 equipment=())
     assert found_ids(q="tablette") == [tablets.id]
     assert found_ids(q="élève") == [tablets.id]
     assert found_ids(q="formation enseignant") == [training.id]
@@ -66,7 +67,7 @@ def test_quoted_phrase_is_exact(create_experience, found_ids):
 def test_excluded_word_and_alternatives(create_experience, found_ids):
     robots = create_experience(title="Robots et tablettes")
     tablets = create_experience(title="Tablettes seules")
-    drones = create_experience(title="Des drones")
+    drones = create_experience(title="Des drones", equipment=())
     assert found_ids(q="tablettes -robots") == [tablets.id]
     assert found_ids(q="tablettes NOT robots") == [tablets.id]
     assert set(found_ids(q="robots OR drones")) == {robots.id, drones.id}
@@ -117,7 +118,7 @@ def test_every_expression_of_a_synonym_group_finds_the_others(create_experience,
 
 
 def test_lowercase_stop_word_is_not_the_acronym(create_experience, found_ids):
-    create_experience(title="Démarche BYOD au lycée")
+    create_experience(title="Démarche BYOD au lycée", equipment=())
     with_word = create_experience(title="Tablettes avec clavier")
     assert found_ids(q="tablettes avec") == [with_word.id]
 

@@ -50,7 +50,7 @@ def test_edit_is_searchable_after_commit(app, create_experience, found_ids, sync
     from kb.experiences.models import Experience
     from kb.search.models import enqueue
 
-    experience = create_experience(title="Tablettes")
+    experience = create_experience(title="Tablettes", equipment=())
     sync_index()
     with app.test_request_context():
         row = db.session.get(Experience, experience.id)
@@ -129,7 +129,7 @@ def test_a_late_commit_with_a_lower_outbox_id_is_applied(app, db_session, create
     """Outbox ids are taken at insert time, so a transaction may commit a lower id after a
     higher one was applied: the index remembers the gap and looks for it again."""
     early = create_experience(title="Tablettes", state="brouillon")
-    late = create_experience(title="Visualiseurs", state="brouillon")
+    late = create_experience(title="Visualiseurs", state="brouillon", equipment=())
     base = (db_session.scalar(select(func.max(OutboxEntry.id))) or 0) + 100
     for experience in (early, late):
         experience.state = "publiee"
