@@ -1,4 +1,7 @@
-"""partner features, organisation pages (issue 15, part B)
+"""partner features, organisation pages (issue 15, part B) — empty on purpose
+
+This revision was released empty (a placeholder) and databases created then are stamped with
+it, so its content lives in 0009: an upgrade from any released revision applies it.
 
 Revision ID: 0005
 Revises: 0004
@@ -15,17 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Who keeps an organisation's public page (website, presentation) besides the site admins.
-    with op.batch_alter_table('user_account') as batch:
-        batch.add_column(sa.Column('manages_organisation', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
-    # When the public presentation (website, description) was last changed.
-    with op.batch_alter_table('organisation') as batch:
-        batch.add_column(sa.Column('presentation_updated_at', sa.DateTime(), nullable=True))
+    pass
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('organisation') as batch:
-        batch.drop_column('presentation_updated_at')
-    with op.batch_alter_table('user_account') as batch:
-        batch.drop_column('manages_organisation')
+    pass

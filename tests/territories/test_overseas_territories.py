@@ -1,5 +1,5 @@
 """The collectivités d'outre-mer (kind ``com``): in the data file, the database (also an existing
-one, through migration 0006), the autocomplete, territory pages, ``kb import``, the write-up
+one, through migration 0010), the autocomplete, territory pages, ``kb import``, the write-up
 form, the search facets and the dashboard."""
 
 from __future__ import annotations
@@ -84,15 +84,15 @@ def test_collectivites_are_loaded_with_their_communes(db_session):
     assert contained_codes(db_session, get_territory(db_session, "R975")) == ["C97501", "C97502"]
 
 
-def test_migration_0006_lets_an_existing_database_take_the_collectivites(tmp_path):
-    """A database at 0005 with an organisation in it: ``kb init`` (upgrade, then load) adds
+def test_migration_0010_lets_an_existing_database_take_the_collectivites(tmp_path):
+    """A database at 0009 with an organisation in it: ``kb init`` (upgrade, then load) adds
     the collectivités and their communes and the EPCI core names, keeps the organisation and
     its reference."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     with engine.begin() as connection:
         config = schema.alembic_config(engine)
         config.attributes["connection"] = connection
-        command.upgrade(config, "0005")
+        command.upgrade(config, "0009")
         _load_as_before(connection)
         with pytest.raises(Exception, match="CHECK constraint failed"), connection.begin_nested():
             connection.execute(text(
@@ -102,7 +102,7 @@ def test_migration_0006_lets_an_existing_database_take_the_collectivites(tmp_pat
             "INSERT INTO organisation (name, kind, territory_code, created_at) "
             "VALUES ('Ville de Guéret', 'commune', 'C23096', '2024-01-01')"))
     schema.upgrade(engine)
-    assert schema.current_revision(engine) == "0006"
+    assert schema.current_revision(engine) == "0010"
     with Session(engine) as session:
         report = sync_territories(session)
         session.commit()
@@ -116,7 +116,7 @@ def test_migration_0006_lets_an_existing_database_take_the_collectivites(tmp_pat
 
 
 def _load_as_before(connection) -> None:
-    """The territories as a database at 0005 holds them: no collectivité, no core name."""
+    """The territories as a database at 0009 holds them: no collectivité, no core name."""
     rows = [{key: value for key, value in row.items() if key != "core_name"}
             for row in read_territories()
             if row["kind"] != "com" and f"R{row['region']}" not in COLLECTIVITES]
