@@ -25,7 +25,7 @@ def _sample_values(create_experience, create_user, create_organisation, db_sessi
     return {
         "experience_id": experience.id, "user_id": create_user().id,
         "organisation_id": create_organisation().id, "report_id": report.id, "number": 1,
-        "pending_id": pending.id,
+        "pending_id": pending.id, "attachment_id": 1, "file_name": "x.pdf",
         "name": "theme", "slug": experience.slug, "code": "C23096", "filename": "x",
         "saved_id": 1, "token": "x",
     }
