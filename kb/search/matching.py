@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import reduce
+from operator import and_
 
 from kb.search.facets import FacetView, mask_from_docnums
-from kb.search.parsing import Clause, ParsedQuery, _stemmed_query
+from kb.search.parsing import BAG_FIELDS, Clause, ParsedQuery, running_text_phrase
 from kb.search.schema import EXACT_FIELDS, STEMMED_FIELDS
 
 
@@ -116,7 +118,11 @@ class MatchMasks:
     def _stemmed(self, tokens: tuple[str, ...]) -> int:
         if len(tokens) == 1:
             return self._fields(STEMMED_FIELDS, tokens[0])
-        return self.whoosh(_stemmed_query(tokens))
+        mask = self.whoosh(running_text_phrase(tokens))
+        for field in BAG_FIELDS:  # all the words, from the cached term bitsets
+            words = [self.term(field, token) for token in tokens]
+            mask |= reduce(and_, words)
+        return mask
 
     def clause(self, clause: Clause) -> int:
         """Documents matching one clause (before the live mask)."""

@@ -87,14 +87,27 @@ class Clause:
         return Or(parts)
 
 
+#: Fields that are bags of labels and names (no running text): several words are looked for
+#: as all of them, not as a phrase. Position matching there cost most of a search's time at
+#: 10,000 write-ups (a synonym such as « tableau numérique interactif » is in every write-up
+#: carrying the code), and all-words uses the cached term bitsets.
+BAG_FIELDS = frozenset({"vocabulary"})
+
+
 def _fields_query(fields, tokens: tuple[str, ...]) -> Query:
     if len(tokens) == 1:
         return Or([Term(name, tokens[0]) for name in fields])
-    return Or([Phrase(name, list(tokens)) for name in fields])
+    return Or([And([Term(name, token) for token in tokens]) if name in BAG_FIELDS
+               else Phrase(name, list(tokens)) for name in fields])
 
 
 def _stemmed_query(tokens: tuple[str, ...]) -> Query:
     return _fields_query(STEMMED_FIELDS, tokens)
+
+
+def running_text_phrase(tokens: tuple[str, ...]) -> Query:
+    """The phrase in the stemmed fields of running text (the bag fields aside)."""
+    return Or([Phrase(name, list(tokens)) for name in STEMMED_FIELDS if name not in BAG_FIELDS])
 
 
 _OR = object()  # marker between alternatives

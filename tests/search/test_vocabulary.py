@@ -76,3 +76,15 @@ def test_place_in_the_query_is_still_offered_as_a_filter(create_experience, sear
     result = search_api(q="tablettes Creuse")
     assert [r["id"] for r in result["results"]] == [creuse.id, elsewhere.id]
     assert result["territory_suggestion"]["code"] == "D23"
+
+
+def test_several_words_are_all_words_in_the_vocabulary_but_a_phrase_in_the_text(
+        create_experience, found_ids):
+    """The vocabulary field is a bag of labels: a quoted phrase finds a write-up whose labels
+    hold its words apart; in running text the words must still follow each other."""
+    labelled = _bare(create_experience, "Des écrans", equipment=("tni",))  # « Tableaux … »
+    in_text = _bare(create_experience, "Autre projet", summary="Un tableau interactif au mur.")
+    apart = _bare(create_experience, "Encore un", summary="Un tableau noir, un jeu interactif.")
+    found = found_ids(q='"tableau interactif"')
+    assert labelled.id in found and in_text.id in found
+    assert apart.id not in found
