@@ -289,8 +289,10 @@ def _check_attachment_files(engine: Engine, storage) -> None:
             "SELECT DISTINCT storage_key FROM attachment WHERE purged_at IS NULL")).scalars()
         missing = [key for key in keys if not storage.exists(key)]
     if missing:
-        raise BackupError(f"Restauration incomplète : {len(missing)} fichier(s) de pièces "
-                          f"jointes manquant(s) (par exemple {missing[0]}).")
+        raise BackupError("Restauration incomplète : "
+                          + compte_simple(len(missing), "fichier de pièce jointe manquant",
+                                          "fichiers de pièces jointes manquants")
+                          + f" (par exemple {missing[0]}).")
 
 
 def _check_restorable(engine: Engine, manifest: dict) -> None:
@@ -437,7 +439,8 @@ def backup_command(directory: Path, fmt: str) -> None:
     click.echo(f"Sauvegarde « {manifest['format']} » écrite dans {directory} en "
                f"{manifest['seconds']:.1f} s : {_summary(manifest['counts'])} "
                f"(révision {manifest['schema_revision']}), "
-               f"{manifest['attachment_files']} fichier(s) de pièces jointes.")
+               + compte_simple(manifest["attachment_files"], "fichier de pièce jointe",
+                               "fichiers de pièces jointes") + ".")
 
 
 @click.command("restore")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from kb.french import compte_simple
+
 
 @click.group("attachments")
 def attachments_group() -> None:
@@ -28,7 +30,7 @@ def purge_command(ids: tuple[int, ...], yes: bool) -> None:
                       "Continuer ?", abort=True)
     count = purge_attachments(None, list(ids) if ids else None)
     db.commit()
-    click.echo(f"{count} pièce(s) jointe(s) purgée(s).")
+    click.echo(compte_simple(count, "pièce jointe purgée", "pièces jointes purgées") + ".")
 
 
 @attachments_group.command("check")
@@ -47,6 +49,6 @@ def check_command() -> None:
     for row in missing:
         click.echo(f"Fichier manquant : pièce jointe {row.id} (fiche {row.experience_id}), "
                    f"{row.storage_key}", err=True)
-    click.echo(f"{len(missing)} fichier(s) manquant(s).")
+    click.echo(compte_simple(len(missing), "fichier manquant") + ".")
     if missing:
         raise click.exceptions.Exit(1)

@@ -111,7 +111,7 @@ def test_backup_and_restore_carry_the_files_and_check_them(app, runner, author_a
     options = [] if backend == "sqlite" else ["--format", "json"]
     result = runner.invoke(args=["backup", str(backup_dir), *options])
     assert result.exit_code == 0, result.output
-    assert "3 fichier(s) de pièces jointes" in result.output  # 2 files and 1 thumbnail
+    assert "3 fichiers de pièces jointes" in result.output  # 2 files and 1 thumbnail
     manifest = json.loads((backup_dir / "manifest.json").read_text())
     assert f"attachments/{pdf.storage_key}" in manifest["files"]
 
