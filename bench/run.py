@@ -146,7 +146,7 @@ def measure_latencies(app, searches, baseline, results: dict) -> None:
     engine.clear_result_pages(app)
     results["stages"] = engine.compare_stages(app, searches, baseline)
     results["suggestion"] = engine.time_suggestions(app, _typos(searches))
-    log("overlap@10: bounded ranking against every match scored")
+    log("overlap@10: the page's ranking against Whoosh's matchers on every match")
     results["overlap"] = engine.ranking_overlap(app, searches)
 
 
@@ -236,8 +236,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--relevance-only", action="store_true",
                         help="only the judged sets (into bench/results/relevance.json)")
     parser.add_argument("--overlap-only", action="store_true",
-                        help="only overlap@10 of the bounded ranking, on bench/work/nN (built "
-                             "if missing), into bench/results/overlap-nN.json")
+                        help="only overlap@10 of the ranking against Whoosh's scores, on "
+                             "bench/work/nN (built if missing), into bench/results/overlap-nN.json")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -282,7 +282,7 @@ def overlap_only(args, results: dict) -> dict:
         results["rebuild"] = rebuild(app, args.procs)
     else:
         app = make_app(directory)
-    log("overlap@10: bounded ranking against every match scored")
+    log("overlap@10: the page's ranking against Whoosh's matchers on every match")
     results["overlap"] = engine.ranking_overlap(app, read_searches())
     app.extensions["kb.engine"].dispose()
     results["targets"] = _check({"overlap_at_10_mean": (results["overlap"]["mean"], 0.95, ">=")})

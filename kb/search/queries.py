@@ -5,7 +5,7 @@
    within a facet, AND across facets).
 2. Each facet is counted on the matches filtered by the *other* facets, so that ticking a theme
    does not zero the other themes.
-3. The page is ranked by BM25F (``pertinence``, scoring a bounded set of candidates:
+3. The page is ranked by BM25F (``pertinence``, every match scored:
    :mod:`kb.search.ranking`), or read from the cached sort order (``date``, ``budget``), and
    its write-ups are loaded from the database in that order: a stale index entry (a write-up
    unpublished a moment ago) is simply skipped.
@@ -221,7 +221,7 @@ def rank_page(view, parsed: ParsedQuery, query, selected: int, params, offset: i
         return []
     limit = params.per_page
     if params.sort == "pertinence" and query is not None:
-        return ranked_page(view.searcher, view.matches, parsed, query, selected, offset, limit)
+        return ranked_page(view.scorer, view.matches, parsed, query, selected, offset, limit)
     facets = view.facets
     order = facets.order("budget" if params.sort == "budget" else "published")
     allowed = MaskFilter(selected)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from kb.search.facets import FacetCache, FacetView
 from kb.search.matching import LruCache, MatchMasks
+from kb.search.scoring import DECODED_CACHE_BYTES, ByteCache, Scorer
 from kb.search.shared import SharedFiles
 from kb.search.store import IndexStore, IndexUnavailable
 
@@ -44,6 +45,7 @@ class IndexView:
     facets: FacetView
     matches: MatchMasks
     generation: str
+    scorer: Scorer
 
 
 class TermMasks(LruCache):
@@ -78,6 +80,7 @@ class SearchService:
         self.term_masks = TermMasks(TERM_CACHE_SIZE, self.shared_files)
         self.query_masks = LruCache(QUERY_CACHE_SIZE)
         self.result_pages = LruCache(RESULT_CACHE_SIZE)  # see kb.search.queries
+        self.decoded_postings = ByteCache(DECODED_CACHE_BYTES)  # segments without shared files
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._index = None
@@ -91,7 +94,8 @@ class SearchService:
             self._attach_shared(searcher)
             facets = self.facet_cache.view(searcher.reader())
             matches = MatchMasks(searcher, facets, self.term_masks, self.query_masks)
-            yield IndexView(searcher, facets, matches, generation)
+            scorer = Scorer(searcher, matches, self.shared_files, self.decoded_postings)
+            yield IndexView(searcher, facets, matches, generation, scorer)
         finally:
             self._checkin(searcher, generation)
 

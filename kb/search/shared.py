@@ -44,15 +44,22 @@ from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
 
+import numpy as np
 from whoosh.fields import BOOLEAN, DATETIME, NUMERIC
+
+from kb.search.schema import EXACT_FIELDS, STEMMED_FIELDS
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"KBSHARE1"
-VERSION = 1
+#: 2: postings' weights and the fields' length bytes, for scoring (issue 11).
+VERSION = 2
 HEADER_SIZE = 4096
 SUFFIX = ".kbshared"
 SPARSE, DENSE = 0, 1
+#: How a term's weights are stored: none (a field not ranked), as multiples of the field's
+#: boost (``uint8``: term frequencies), or as ``float32``.
+NO_WEIGHTS, FREQUENCIES, FLOATS = 0, 1, 2
 #: Sort columns stored per document (the schema's sortable numeric fields).
 _LENGTH = struct.Struct("!i")
 _WHOOSH_POSTINGS_MAGIC = b"W3Bl"
@@ -83,12 +90,20 @@ def sort_columns(schema) -> list[str]:
 
 
 def posting_ids(leaf, terms_reader, fieldname: str, termbytes: bytes, terminfo) -> list[int]:
-    """The document numbers of one term, straight from Whoosh's block format (a block is a
-    zlib-compressed pickle whose first item is the delta-encoded ids): several times faster
-    than walking a matcher. Anything unexpected falls back to the matcher."""
+    """The document numbers of one term (see :func:`posting_arrays`)."""
+    return posting_arrays(leaf, terms_reader, fieldname, termbytes, terminfo, weights=False)[0]
+
+
+def posting_arrays(leaf, terms_reader, fieldname: str, termbytes: bytes, terminfo,
+                   weights: bool = True) -> tuple[list[int], list[float]]:
+    """The document numbers and weights of one term, straight from Whoosh's block format (a
+    block is a zlib-compressed pickle of the delta-encoded ids, the weights, the values):
+    several times faster than walking a matcher. Anything unexpected falls back to the
+    matcher. Without ``weights`` the second list is empty."""
     try:
         if terminfo.is_inlined():
-            return list(terminfo.inlined_postings()[0])
+            ids, values = terminfo.inlined_postings()[:2]
+            return list(ids), _weights(values, len(ids)) if weights else []
         offset, length = terminfo.extent()
         if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it as unpack()'s tuple
             (length,) = length
@@ -96,6 +111,7 @@ def posting_ids(leaf, terms_reader, fieldname: str, termbytes: bytes, terminfo) 
         if data[:4] != _WHOOSH_POSTINGS_MAGIC:
             raise ValueError("unknown postings header")
         ids: list[int] = []
+        found: list[float] = []
         stream = io.BytesIO(data)
         position = 4
         while True:
@@ -107,12 +123,32 @@ def posting_ids(leaf, terms_reader, fieldname: str, termbytes: bytes, terminfo) 
             block = data[stream.tell():end]
             if info[3]:
                 block = zlib.decompress(block)
-            ids.extend(accumulate(pickle.loads(block)[0]))
+            content = pickle.loads(block)
+            before = len(ids)
+            ids.extend(accumulate(content[0]))
+            if weights:
+                found.extend(_weights(content[1], len(ids) - before))
             if last:
-                return ids
+                return ids, found
             position = end
     except Exception:  # noqa: BLE001 (another codec or format: the slow, general path)
-        return list(leaf.postings(fieldname, termbytes).all_ids())
+        matcher = leaf.postings(fieldname, termbytes)
+        ids, found = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            if weights:
+                found.append(matcher.weight())
+            matcher.next()
+        return ids, found
+
+
+def _weights(value, count: int) -> list[float]:
+    """A block's weights as Whoosh stores them: ``None`` (all 1), one float, or an array."""
+    if value is None:
+        return [1.0] * count
+    if isinstance(value, float | int):
+        return [float(value)] * count
+    return list(value)
 
 
 # --------------------------------------------------------------------------- writing
@@ -133,6 +169,10 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
     keys: list[bytes] = []
     data_offsets = array("Q")
     kinds = array("B")
+    scored = {name for name in wanted if name in RANKED_FIELDS and schema[name].scorable}
+    boosts = {name: float(getattr(schema[name].format, "field_boost", 1.0)) for name in scored}
+    weight_offsets = array("Q")
+    weight_kinds = array("B")
     try:
         with open(temporary, "wb") as out:
             out.write(b"\0" * HEADER_SIZE)
@@ -140,7 +180,9 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
             for (fieldname, termbytes), terminfo in terms_reader.items():
                 if fieldname not in wanted:
                     continue
-                ids = posting_ids(leaf, terms_reader, fieldname, termbytes, terminfo)
+                scored_field = fieldname in scored
+                ids, weights = posting_arrays(leaf, terms_reader, fieldname, termbytes,
+                                              terminfo, weights=scored_field)
                 if len(ids) * itemsize >= dense_bytes:
                     chunk = _bitset(ids, size).to_bytes(dense_bytes, "little")
                     kinds.append(DENSE)
@@ -148,10 +190,16 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
                     chunk = array(typecode, ids).tobytes()
                     kinds.append(SPARSE)
                 keys.append(fieldname.encode("utf-8") + b"\0" + termbytes)
-                data_offsets.append(position - HEADER_SIZE)
+                data_offsets.extend((position - HEADER_SIZE, position - HEADER_SIZE + len(chunk)))
                 out.write(chunk)
                 position += len(chunk)
-            data_offsets.append(position - HEADER_SIZE)
+                kind, chunk = _weights_chunk(weights, boosts[fieldname]) if scored_field else (
+                    NO_WEIGHTS, b"")
+                weight_kinds.append(kind)
+                weight_offsets.extend((position - HEADER_SIZE,
+                                       position - HEADER_SIZE + len(chunk)))
+                out.write(chunk)
+                position += len(chunk)
             order = sorted(range(len(keys)), key=keys.__getitem__)  # Whoosh sorts by field number
             sections: dict[str, list[int]] = {}
 
@@ -170,8 +218,15 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
                 key_offsets.append(len(blob))
             section("data_offsets", array("Q", (
                 value for index in order
-                for value in (data_offsets[index], data_offsets[index + 1]))).tobytes())
+                for value in (data_offsets[2 * index], data_offsets[2 * index + 1]))).tobytes())
             section("kinds", array("B", (kinds[index] for index in order)).tobytes())
+            section("weight_offsets", array("Q", (
+                value for index in order
+                for value in (weight_offsets[2 * index], weight_offsets[2 * index + 1]))
+            ).tobytes())
+            section("weight_kinds", array("B", (weight_kinds[index] for index in order)).tobytes())
+            for name in sorted(scored):
+                section(f"length:{name}", length_bytes(leaf, name).tobytes())
             section("key_offsets", key_offsets.tobytes())
             section("keys", bytes(blob))
             for name in columns:
@@ -179,7 +234,7 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
             header = json.dumps({
                 "version": VERSION, "segment": segment_id, "size": size, "count": len(keys),
                 "typecode": typecode, "fields": sorted(wanted), "sections": sections,
-                "columns": columns,
+                "columns": columns, "scored": sorted(scored), "boosts": boosts,
             }).encode("utf-8")
             if len(header) + len(MAGIC) + 4 > HEADER_SIZE:
                 raise ValueError("shared file header too large")
@@ -194,6 +249,39 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
     return path
 
 
+RANKED_FIELDS = frozenset({*STEMMED_FIELDS, *EXACT_FIELDS})
+
+
+def _weights_chunk(weights: list[float], boost: float) -> tuple[int, bytes]:
+    """A term's weights, as term frequencies when each is exactly ``frequency × boost`` (the
+    usual case: a quarter of the space), as ``float32`` otherwise."""
+    stored = np.asarray(weights, dtype=np.float32)
+    frequencies = np.rint(stored.astype(np.float64) / boost)
+    if (len(stored) and frequencies.min() >= 1 and frequencies.max() <= 255
+            and np.array_equal(_from_frequencies(frequencies, boost), stored)):
+        return FREQUENCIES, frequencies.astype(np.uint8).tobytes()
+    return FLOATS, stored.tobytes()
+
+
+def _from_frequencies(frequencies: np.ndarray, boost: float) -> np.ndarray:
+    return (frequencies.astype(np.float64) * boost).astype(np.float32)
+
+
+def length_bytes(leaf, field: str) -> np.ndarray:
+    """The length byte of ``field`` for each document of a segment (0: absent), as Whoosh's
+    scorers read them."""
+    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+
+    size = leaf.doc_count_all()
+    result = np.zeros(size, dtype=np.uint8)
+    column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+    if column is None:
+        return result
+    values = np.frombuffer(column.load(), dtype=np.uint8)[:size]
+    result[:len(values)] = values
+    return result
+
+
 def _bitset(ids: Iterable[int], size: int) -> int:
     buffer = bytearray((size + 7) // 8)
     for docnum in ids:
@@ -206,8 +294,21 @@ def segment_ids(index) -> set[str]:
     return {segment.segment_id() for segment in index._segments()}
 
 
+def is_current(path: Path) -> bool:
+    """Whether ``path`` is a shared file of this code's :data:`VERSION`."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEADER_SIZE)
+        (length,) = struct.unpack_from("<I", head, len(MAGIC))
+        header = json.loads(head[len(MAGIC) + 4:len(MAGIC) + 4 + length])
+    except (OSError, ValueError, struct.error):
+        return False
+    return head.startswith(MAGIC) and header.get("version") == VERSION
+
+
 def write_missing(index, procs: int = 1, skip: Iterable[str] = ()) -> list[str]:
-    """Write the shared file of every segment of the index's latest commit that has none,
+    """Write the shared file of every segment of the index's latest commit that has none (or
+    one written by an older version of this module),
     except those in ``skip`` (an outbox commit only writes the segments it created: an index
     built by older code gets its files from ``kb index rebuild``). Returns their ids."""
     directory = Path(index.storage.folder)
@@ -217,7 +318,7 @@ def write_missing(index, procs: int = 1, skip: Iterable[str] = ()) -> list[str]:
                   if hasattr(leaf, "segment") and leaf.doc_count_all()
                   and leaf.segment().segment_id() not in skip]
         missing = [leaf for leaf in leaves
-                   if not (directory / file_name(leaf.segment().segment_id())).exists()]
+                   if not is_current(directory / file_name(leaf.segment().segment_id()))]
         if procs > 1 and len(missing) > 1:
             return _write_in_processes(directory, [leaf.segment().segment_id()
                                                    for leaf in missing], procs)
@@ -282,6 +383,12 @@ class SegmentFile:
         self._sections = part
         self._data_offsets = part("data_offsets").cast("Q")
         self._kinds = part("kinds")
+        self.scored = frozenset(header.get("scored", ()))
+        self._boosts = header.get("boosts", {})
+        self._weight_offsets = part("weight_offsets").cast("Q")
+        self._weight_kinds = part("weight_kinds")
+        self._lengths = {name: np.frombuffer(part(f"length:{name}"), dtype=np.uint8)
+                         for name in self.scored}
         self._key_offsets = part("key_offsets").cast("I")
         self._keys = part("keys")
         self._sorted_keys = _Keys(self._keys, self._key_offsets, self.count)
@@ -307,6 +414,34 @@ class SegmentFile:
         termbytes = text if isinstance(text, bytes) else text.encode("utf-8")
         index = self._find(field.encode("utf-8") + b"\0" + termbytes)
         return 0 if index < 0 else self._mask(index)
+
+    def postings(self, field: str, text: str | bytes):
+        """``(document numbers, weights)`` of a term as NumPy arrays (empty when absent), or
+        ``None`` for a field whose weights the file does not hold."""
+        if field not in self.scored:
+            return None
+        termbytes = text if isinstance(text, bytes) else text.encode("utf-8")
+        index = self._find(field.encode("utf-8") + b"\0" + termbytes)
+        if index < 0:
+            return _NO_POSTINGS
+        start, end = self._data_offsets[2 * index], self._data_offsets[2 * index + 1]
+        chunk = self._data[start:end]
+        if self._kinds[index] == DENSE:
+            bits = np.unpackbits(np.frombuffer(chunk, dtype=np.uint8), bitorder="little")
+            ids = np.flatnonzero(bits[:self.size])
+        else:
+            ids = np.frombuffer(chunk, dtype=np.uint16 if self._typecode == "H" else np.uint32)
+        start, end = self._weight_offsets[2 * index], self._weight_offsets[2 * index + 1]
+        chunk = self._data[start:end]
+        if self._weight_kinds[index] == FREQUENCIES:
+            weights = _from_frequencies(np.frombuffer(chunk, dtype=np.uint8), self._boosts[field])
+        else:
+            weights = np.frombuffer(chunk, dtype=np.float32)
+        return ids.astype(np.int64), weights.astype(np.float64)
+
+    def lengths(self, field: str) -> np.ndarray | None:
+        """The length byte of ``field`` for each document, or ``None`` if not held."""
+        return self._lengths.get(field)
 
     def field_terms(self, field: str) -> Iterator[tuple[str, int]]:
         """Every term of a field with its local bitset, in term order."""
@@ -337,6 +472,9 @@ class SegmentFile:
             self._map.madvise(mmap.MADV_WILLNEED)
         except (AttributeError, OSError):  # not every platform has it
             pass
+
+
+_NO_POSTINGS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
 class _Keys:
