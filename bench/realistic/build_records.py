@@ -79,9 +79,10 @@ def _record(key: str, fields: dict[str, str], sections: dict[str, list[str]]) ->
     return record
 
 
-def build() -> list[dict]:
+def build(directory: Path = HERE) -> list[dict]:
+    """The records of the ``writeups_*.txt`` files of ``directory`` (this set's by default)."""
     records = []
-    for path in sorted(HERE.glob("writeups_*.txt")):
+    for path in sorted(Path(directory).glob("writeups_*.txt")):
         for key, lines in read_blocks(path.read_text(encoding="utf-8")):
             records.append(block_record(key, lines))
     keys = [r["bench_key"] for r in records]
@@ -91,11 +92,14 @@ def build() -> list[dict]:
     return records
 
 
-def main() -> None:
-    records = build()
+def main(directory: Path = HERE) -> None:
+    """Write ``records.json`` beside the write-ups of ``directory`` (this set's by default)."""
+    directory = Path(directory)
+    records_file = RECORDS_FILE if directory == HERE else directory / RECORDS_FILE.name
+    records = build(directory)
     lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
-    RECORDS_FILE.write_text(f"[\n{lines}\n]\n", encoding="utf-8")
-    print(f"{len(records)} records written to {RECORDS_FILE}")
+    records_file.write_text(f"[\n{lines}\n]\n", encoding="utf-8")
+    print(f"{len(records)} records written to {records_file}")
 
 
 if __name__ == "__main__":
