@@ -4,6 +4,8 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Test processes (pytest-xdist): one per core by default; `make test WORKERS=0` runs in one.
+WORKERS ?= auto
 
 .PHONY: run install test test-sqlite test-postgres lint init demo index bench bench-quick bench-relevance screenshots clean
 
@@ -28,14 +30,14 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 test: install
-	$(BIN)/pytest
-	$(BIN)/pytest --db=postgres -m "not browser"
+	$(BIN)/pytest -n $(WORKERS)
+	$(BIN)/pytest -n $(WORKERS) --db=postgres -m "not browser"
 
 test-sqlite: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS)
 
 test-postgres: install
-	$(BIN)/pytest --db=postgres -m "not browser"
+	$(BIN)/pytest -n $(WORKERS) --db=postgres -m "not browser"
 
 # PNGs of the main pages at 375 px and 1280 px wide, into docs/screenshots/ (needs Chromium).
 screenshots: install

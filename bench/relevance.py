@@ -29,6 +29,10 @@ K = 10
 REALISTIC_DIR = BENCH_DIR / "realistic"
 REALISTIC_RECORDS = REALISTIC_DIR / "records.json"
 REALISTIC_JUDGEMENTS = REALISTIC_DIR / "judgements.txt"
+#: The held-out development set: for tuning only, never reported as the engine's relevance.
+DEV_DIR = BENCH_DIR / "dev"
+DEV_RECORDS = DEV_DIR / "records.json"
+DEV_JUDGEMENTS = DEV_DIR / "judgements.txt"
 #: A query with at least this many judged write-ups must return at least as many results.
 ENOUGH = 3
 

@@ -10,6 +10,10 @@ ones (``bench/realistic/``) the relevance judgements are about. The results go t
 Markdown table of ``docs/performance.md``.
 
     python -m bench.run --relevance-only [--out FILE]
+    python -m bench.run --dev-only [--out FILE]
+
+the second measures the held-out development set (``bench/dev/``): the only one ranking
+weights may be tuned on — the two reported sets must not be.
 
 measures relevance alone (both judged sets, per query, engine and FTS5 baselines) into
 ``bench/results/relevance.json`` — a minute, no synthetic corpus.
@@ -235,6 +239,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--skip-relevance", action="store_true")
     parser.add_argument("--relevance-only", action="store_true",
                         help="only the judged sets (into bench/results/relevance.json)")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="only the development set bench/dev/ (for tuning; printed, and "
+                             "written to --out if given)")
     parser.add_argument("--overlap-only", action="store_true",
                         help="only overlap@10 of the ranking against Whoosh's scores, on "
                              "bench/work/nN (built if missing), into bench/results/overlap-nN.json")
@@ -247,6 +254,8 @@ def main(argv: list[str] | None = None) -> dict:
         return relevance_only(results, args.out)
     if args.overlap_only:
         return overlap_only(args, results)
+    if args.dev_only:
+        return dev_only(results, args.out)
     if not args.skip_relevance:
         results["relevance"] = measure_relevance()
     measure_corpus(args, results)
@@ -268,6 +277,28 @@ def relevance_only(results: dict, out: Path | None) -> dict:
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     _write_json(results, [RESULTS_DIR / "relevance.json", out])
     print(relevance_markdown(results, per_query=True))
+    return results
+
+
+def measure_dev() -> dict:
+    log("relevance: development write-ups (kb import), index, FTS5, judged queries")
+    return _judged_corpus(
+        "dev", lambda d: corpus.load_records(d, relevance.DEV_RECORDS),
+        lambda app: relevance.realistic_keys(app, relevance.DEV_RECORDS),
+        read_judgements(relevance.DEV_JUDGEMENTS))
+
+
+def dev_only(results: dict, out: Path | None) -> dict:
+    """nDCG@10 on the development set alone (what tuning may look at)."""
+    del results["n"], results["seed"]
+    results["relevance"] = {"dev": measure_dev()}
+    for item in results["relevance"]["dev"]["per_query"]:
+        print(f"{item['engine']:.3f}  {item['fts5_or']:.3f}  {item['q']}  {item['engine_top']}")
+    dev = results["relevance"]["dev"]
+    print(f"dev: engine {dev['engine_ndcg10']}, FTS5 OR {dev['fts5_or_ndcg10']}, "
+          f"too few results: {dev['too_few_results']}")
+    if out:
+        _write_json(results, [out])
     return results
 
 

@@ -45,9 +45,31 @@ def database_url(backend, tmp_path_factory) -> str:
         url = os.environ.get("KB_TEST_POSTGRES_URL")
         if not url:
             pytest.skip("PostgreSQL run skipped: KB_TEST_POSTGRES_URL is not set")
+        url = _worker_database(url)
         _reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kb-test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """The database of this test process: the one named by the URL, or, under pytest-xdist
+    (``make test`` runs the suite on two processes), one per worker created beside it —
+    ``kb_test_gw0``… — so that workers never share tables (the role needs ``CREATEDB``)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:

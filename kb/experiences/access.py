@@ -101,19 +101,37 @@ def get_experience_or_404(experience_id: int, for_edit: bool = False) -> Experie
     return experience
 
 
+def card_options() -> tuple:
+    """The relationships a write-up's card shows, loaded in a few queries."""
+    return (
+        selectinload(Experience.terms),
+        selectinload(Experience.territory),
+        selectinload(Experience.organisation),
+        selectinload(Experience.label),
+    )
+
+
 def published_query() -> Select:
     """Published write-ups with what cards need, newest first."""
     return (
         select(Experience)
         .where(Experience.state == "publiee")
-        .options(
-            selectinload(Experience.terms),
-            selectinload(Experience.territory),
-            selectinload(Experience.organisation),
-            selectinload(Experience.label),
-        )
+        .options(*card_options())
         .order_by(Experience.published_at.desc(), Experience.id.desc())
     )
+
+
+def published_by_ids(ids) -> list[Experience]:
+    """The published write-ups among ``ids`` (in no particular order), with what cards need.
+
+    Selected by primary key, the state checked on the rows: with ``state = 'publiee'`` in the
+    SQL, SQLite (which keeps no statistics unless ``ANALYZE`` was run) walks the state index
+    over every published write-up — 28 ms a result page at 100,000, against 1 ms by key."""
+    ids = list(ids)
+    if not ids:
+        return []
+    query = select(Experience).where(Experience.id.in_(ids)).options(*card_options())
+    return [row for row in session.scalars(query) if row.state == "publiee"]
 
 
 def visible_condition(user=None):

@@ -8,7 +8,7 @@ import json
 from flask import abort, current_app, request
 
 from kb.db import session
-from kb.experiences.access import published_query
+from kb.experiences.access import published_by_ids
 from kb.experiences.models import Experience
 from kb.opendata.openapi import openapi_document
 from kb.opendata.streams import records_of, url_builder
@@ -37,10 +37,10 @@ def published_experience_or_404(experience_id: int) -> Experience:
     """The published write-up ``experience_id`` whoever asks (the API never shows drafts)."""
     if not 1 <= experience_id <= MAX_ID:
         abort(404)
-    experience = session.scalars(published_query().where(Experience.id == experience_id)).first()
-    if experience is None:
+    found = published_by_ids([experience_id])
+    if not found:
         abort(404)
-    return experience
+    return found[0]
 
 
 def json_response(data, status: int = 200):

@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, extract, func, or_, select
 
 from kb.accounts.models import Organisation
 from kb.db import session
-from kb.experiences.access import published_query
+from kb.experiences.access import published_by_ids, published_query
 from kb.experiences.models import Experience, ExperienceTerm
 from kb.experiences.vocabularies import BY_NAME
 from kb.search.facets import MaskFilter
@@ -241,7 +241,7 @@ def fetch_in_order(ids: list[int]) -> list[Experience]:
     """The published write-ups with these ids, in the given order (others are left out)."""
     if not ids:
         return []
-    rows = {e.id: e for e in session.scalars(published_query().where(Experience.id.in_(ids)))}
+    rows = {e.id: e for e in published_by_ids(ids)}
     return [rows[i] for i in ids if i in rows]
 
 

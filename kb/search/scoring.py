@@ -113,8 +113,10 @@ class Scorer:
         elif isinstance(query, And):
             self._add_all(query.subqueries, None, out)
         elif isinstance(query, Phrase):
-            terms = [Term(query.fieldname, word) for word in query.words]
-            self._add_all(terms, self._bools(self.matches.whoosh(query)), out)
+            held = self.matches.whoosh(query)
+            if held:  # most fields hold none of a query's phrases
+                terms = [Term(query.fieldname, word) for word in query.words]
+                self._add_all(terms, self._bools(held), out)
         elif isinstance(query, Prefix):
             self._add_prefix(query, out)
         elif isinstance(query, Every):
