@@ -36,7 +36,7 @@ from kb.search.params import SearchParams, typeset
 from kb.search.parsing import ParsedQuery, parse_query
 from kb.search.ranking import ranked_page
 from kb.search.schema import FACETS
-from kb.search.snippets import make_snippet
+from kb.search.snippets import make_snippets
 from kb.search.store import IndexUnavailable
 from kb.search.suggestions import spelling_suggestion, territory_suggestion
 
@@ -108,7 +108,7 @@ def run_search(params: SearchParams) -> SearchOutcome:
         outcome.notices.append(typeset(RELAXED_NOTICE if hits.any_word else PARTIAL_NOTICE))
     outcome.experiences = fetch_in_order(hits.ids)
     terms = parsed.highlight_terms()
-    outcome.snippets = {e.id: make_snippet(e, terms) for e in outcome.experiences}
+    outcome.snippets = make_snippets(outcome.experiences, terms)
     outcome.facets = facet_values(params, hits.counts)
     if hits.suggestion:
         outcome.suggestion = {"q": hits.suggestion, "url": params.url(q=hits.suggestion)}

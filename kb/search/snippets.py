@@ -19,8 +19,11 @@ from threading import Lock
 
 from flask import current_app
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from whoosh.highlight import ContextFragmenter, Formatter, get_text, highlight
 
+from kb.attachments.models import Attachment
+from kb.db import session
 from kb.experiences.models import TEXT_FIELDS, Experience
 from kb.html import MARK_END, MARK_START, highlight_markup
 from kb.search.analysis import FRENCH, fold, normalize_text
@@ -131,10 +134,24 @@ def _cache() -> SnippetCache:
     return extensions["kb_snippets"]
 
 
-def make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None:
-    """A highlighted passage, or ``None`` when no text of the write-up contains the terms (the
-    card then shows the summary). Any edit bumps the write-up's version, so a cached passage
-    is never one of an older text."""
+def make_snippets(experiences: list[Experience], terms: frozenset[str]) -> dict:
+    """The snippet of each write-up of a result page, by id (see :func:`make_snippet`). Which
+    cards have live attachments is read in one query for the page; only those whose own texts
+    lack the terms load their attachments, and their passage is cached too."""
+    if not terms or not experiences:
+        return {experience.id: None for experience in experiences}
+    attached = live_attachment_ids([experience.id for experience in experiences])
+    return {experience.id: make_snippet(experience, terms, attached.get(experience.id, ()))
+            for experience in experiences}
+
+
+def make_snippet(experience: Experience, terms: frozenset[str],
+                 attachment_ids: tuple[int, ...] | None = None) -> Markup | None:
+    """A highlighted passage, or ``None`` when no text of the write-up (nor of its live
+    attachments, ``attachment_ids``: read here when not given) contains the terms (the card
+    then shows the summary). Any edit bumps the write-up's version, so a cached passage is
+    never one of an older text; an attachment's passage is keyed by the attachments' ids
+    (an attachment's text never changes: a new file is a new attachment)."""
     if not terms:
         return None
     key = (experience.id, experience.version, experience.updated_at, terms)
@@ -143,7 +160,32 @@ def make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None
     if not found:
         snippet = _make_snippet(experience, terms)
         cache.put(key, snippet)
-    return snippet if snippet is not None else attachment_snippet(experience, terms)
+    if snippet is not None:
+        return snippet
+    if attachment_ids is None:
+        attachment_ids = live_attachment_ids([experience.id]).get(experience.id, ())
+    if not attachment_ids:
+        return None
+    key = ("attachments", experience.id, attachment_ids, terms)
+    snippet, found = cache.get(key)
+    if not found:
+        snippet = attachment_snippet(experience, terms)
+        cache.put(key, snippet)
+    return snippet
+
+
+def live_attachment_ids(experience_ids: list[int]) -> dict[int, tuple[int, ...]]:
+    """The ids of the live attachments of each of these write-ups (those that have any)."""
+    rows = session.execute(
+        select(Attachment.experience_id, Attachment.id)
+        .where(Attachment.experience_id.in_(experience_ids), Attachment.deleted_at.is_(None),
+               Attachment.purged_at.is_(None))
+        .order_by(Attachment.experience_id, Attachment.id)
+    )
+    found: dict[int, list[int]] = {}
+    for experience_id, attachment_id in rows:
+        found.setdefault(experience_id, []).append(attachment_id)
+    return {key: tuple(value) for key, value in found.items()}
 
 
 def _make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None:
@@ -160,8 +202,7 @@ def _make_snippet(experience: Experience, terms: frozenset[str]) -> Markup | Non
 
 def attachment_snippet(experience: Experience, terms: frozenset[str]) -> Markup | None:
     """Issue 13: the passage of an attachment that matches, saying it is from an attachment
-    (« Dans une pièce jointe (« Cahier des charges ») : … »). Not cached: adding or removing
-    an attachment does not change the write-up's version."""
+    (« Dans une pièce jointe (« Cahier des charges ») : … »)."""
     fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
     for attachment in experience.attachments:
         if not attachment.is_live:

@@ -54,3 +54,19 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+#: The password of the :func:`people` accounts.
+PASSWORD = "une phrase de passe assez longue"
+
+
+@pytest.fixture
+def people(create_user, create_organisation):
+    """A contributor of the Ville de Guéret and a moderator, who sign in with PASSWORD."""
+    organisation = create_organisation(name="Ville de Guéret", territory_code="C23096")
+    return {
+        "contributor": create_user(email="marie@gueret.example.fr", password=PASSWORD,
+                                   organisation=organisation),
+        "moderator": create_user(role="moderateur", email="moderation@example.org",
+                                 password=PASSWORD),
+    }

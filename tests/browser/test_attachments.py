@@ -10,20 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.attachments import files
-from tests.browser.test_lifecycle import PASSWORD, file_write_up, open_from_queue, sign_in, sign_out
+from tests.browser.test_lifecycle import file_write_up, open_from_queue, sign_in, sign_out
 
 TITLE = "Des tablettes dans les écoles de la Creuse"
-
-
-@pytest.fixture
-def people(create_user, create_organisation):
-    organisation = create_organisation(name="Ville de Guéret", territory_code="C23096")
-    return {
-        "contributor": create_user(email="marie@gueret.example.fr", password=PASSWORD,
-                                   organisation=organisation),
-        "moderator": create_user(role="moderateur", email="moderation@example.org",
-                                 password=PASSWORD),
-    }
 
 
 def attach(page: Page, name: str, data: bytes, mime: str, title: str, alt: str = "") -> None:

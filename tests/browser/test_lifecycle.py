@@ -18,18 +18,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-PASSWORD = "une phrase de passe assez longue"
-
-
-@pytest.fixture
-def people(create_user, create_organisation):
-    organisation = create_organisation(name="Ville de Guéret", territory_code="C23096")
-    return {
-        "contributor": create_user(email="marie@gueret.example.fr", password=PASSWORD,
-                                   organisation=organisation),
-        "moderator": create_user(role="moderateur", email="moderation@example.org",
-                                 password=PASSWORD),
-    }
+from tests.browser.conftest import PASSWORD
 
 
 def sign_in(page: Page, base: str, email: str) -> None:
