@@ -20,9 +20,12 @@ from collections import OrderedDict
 from functools import reduce
 from operator import and_
 
+from whoosh.query import Phrase
+
 from kb.search.facets import FacetView, mask_from_docnums
-from kb.search.parsing import BAG_FIELDS, Clause, ParsedQuery, running_text_phrase
+from kb.search.parsing import BAG_FIELDS, Clause, ParsedQuery
 from kb.search.schema import EXACT_FIELDS, STEMMED_FIELDS
+from kb.search.shared import phrase_text
 
 
 class LruCache:
@@ -64,6 +67,7 @@ class MatchMasks:
             for leaf, offset in searcher.reader().leaf_readers()
             if hasattr(leaf, "segment") and leaf.doc_count_all()
         ]
+        self._leaf_searchers: dict | None = None
 
     def term(self, field: str, text: str) -> int:
         mask = 0
@@ -78,6 +82,30 @@ class MatchMasks:
                 self.terms.put(key, local)
             mask |= local << offset
         return mask
+
+    def phrase(self, field: str, tokens: tuple[str, ...]) -> int:
+        """Documents holding ``tokens`` as a phrase in ``field``: per segment, from the shared
+        file when it stores that phrase (the multi-word synonyms), else from Whoosh's phrase
+        matcher on that segment; cached per segment like a term."""
+        text = phrase_text(tokens)
+        mask = 0
+        for segment_id, leaf, offset in self.leaves:
+            key = (segment_id, field, text)
+            local = self.terms.get(key)
+            if local is None:
+                local = 0
+                if all((field, token) in leaf for token in tokens):
+                    searcher = self._leaf_searcher(offset)
+                    ids = searcher.docs_for_query(Phrase(field, list(tokens)))
+                    local = mask_from_docnums(ids, leaf.doc_count_all())
+                self.terms.put(key, local)
+            mask |= local << offset
+        return mask
+
+    def _leaf_searcher(self, offset: int):
+        if self._leaf_searchers is None:
+            self._leaf_searchers = {start: sub for sub, start in self.searcher.leaf_searchers()}
+        return self._leaf_searchers[offset]
 
     def lexicon(self, field: str) -> dict[str, frozenset[str]]:
         """Every word of a (small) field by its first two letters, for spelling: each segment's
@@ -118,7 +146,10 @@ class MatchMasks:
     def _stemmed(self, tokens: tuple[str, ...]) -> int:
         if len(tokens) == 1:
             return self._fields(STEMMED_FIELDS, tokens[0])
-        mask = self.whoosh(running_text_phrase(tokens))
+        mask = 0
+        for field in STEMMED_FIELDS:
+            if field not in BAG_FIELDS:
+                mask |= self.phrase(field, tokens)
         for field in BAG_FIELDS:  # all the words, from the cached term bitsets
             words = [self.term(field, token) for token in tokens]
             mask |= reduce(and_, words)

@@ -105,11 +105,6 @@ def _stemmed_query(tokens: tuple[str, ...]) -> Query:
     return _fields_query(STEMMED_FIELDS, tokens)
 
 
-def running_text_phrase(tokens: tuple[str, ...]) -> Query:
-    """The phrase in the stemmed fields of running text (the bag fields aside)."""
-    return Or([Phrase(name, list(tokens)) for name in STEMMED_FIELDS if name not in BAG_FIELDS])
-
-
 _OR = object()  # marker between alternatives
 
 

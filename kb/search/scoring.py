@@ -113,7 +113,7 @@ class Scorer:
         elif isinstance(query, And):
             self._add_all(query.subqueries, None, out)
         elif isinstance(query, Phrase):
-            held = self.matches.whoosh(query)
+            held = self.matches.phrase(query.fieldname, tuple(query.words))
             if held:  # most fields hold none of a query's phrases
                 terms = [Term(query.fieldname, word) for word in query.words]
                 self._add_all(terms, self._bools(held), out)

@@ -47,13 +47,15 @@ from pathlib import Path
 import numpy as np
 from whoosh.fields import BOOLEAN, DATETIME, NUMERIC
 
+from kb.search.parsing import BAG_FIELDS
 from kb.search.schema import EXACT_FIELDS, STEMMED_FIELDS
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"KBSHARE1"
-#: 2: postings' weights and the fields' length bytes, for scoring (issue 11).
-VERSION = 2
+#: 2: postings' weights and the fields' length bytes, for scoring (issue 11). 3: phrases of the
+#: multi-word synonyms.
+VERSION = 3
 HEADER_SIZE = 4096
 SUFFIX = ".kbshared"
 SPARSE, DENSE = 0, 1
@@ -163,7 +165,6 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
     itemsize = array(typecode).itemsize
     wanted = set(shared_fields(schema))
     columns = [name for name in sort_columns(schema) if leaf.has_column(name)]
-    terms_reader = leaf._terms
     path = directory / file_name(segment_id)
     temporary = directory / f".{path.name}.{secrets.token_hex(4)}"
     keys: list[bytes] = []
@@ -173,16 +174,12 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
     boosts = {name: float(getattr(schema[name].format, "field_boost", 1.0)) for name in scored}
     weight_offsets = array("Q")
     weight_kinds = array("B")
+    phrases = phrase_sequences() if PHRASE_FIELDS & wanted else ()
     try:
         with open(temporary, "wb") as out:
             out.write(b"\0" * HEADER_SIZE)
             position = HEADER_SIZE
-            for (fieldname, termbytes), terminfo in terms_reader.items():
-                if fieldname not in wanted:
-                    continue
-                scored_field = fieldname in scored
-                ids, weights = posting_arrays(leaf, terms_reader, fieldname, termbytes,
-                                              terminfo, weights=scored_field)
+            for fieldname, termbytes, ids, weights in _entries(leaf, wanted, scored, phrases):
                 if len(ids) * itemsize >= dense_bytes:
                     chunk = _bitset(ids, size).to_bytes(dense_bytes, "little")
                     kinds.append(DENSE)
@@ -193,7 +190,7 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
                 data_offsets.extend((position - HEADER_SIZE, position - HEADER_SIZE + len(chunk)))
                 out.write(chunk)
                 position += len(chunk)
-                kind, chunk = _weights_chunk(weights, boosts[fieldname]) if scored_field else (
+                kind, chunk = _weights_chunk(weights, boosts[fieldname]) if weights else (
                     NO_WEIGHTS, b"")
                 weight_kinds.append(kind)
                 weight_offsets.extend((position - HEADER_SIZE,
@@ -235,6 +232,7 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
                 "version": VERSION, "segment": segment_id, "size": size, "count": len(keys),
                 "typecode": typecode, "fields": sorted(wanted), "sections": sections,
                 "columns": columns, "scored": sorted(scored), "boosts": boosts,
+                "phrases": [" ".join(sequence) for sequence in phrases],
             }).encode("utf-8")
             if len(header) + len(MAGIC) + 4 > HEADER_SIZE:
                 raise ValueError("shared file header too large")
@@ -250,6 +248,49 @@ def write_segment_file(directory: Path, leaf, schema) -> Path:
 
 
 RANKED_FIELDS = frozenset({*STEMMED_FIELDS, *EXACT_FIELDS})
+#: The running-text fields whose phrases of multi-word synonyms are stored (as terms whose text
+#: is :data:`PHRASE_MARK` then the phrase's tokens): matching a synonym group such as
+#: « tableau numérique interactif » walked Whoosh's span matchers over every write-up holding
+#: the three words — most of a cold search's time at 100,000.
+PHRASE_FIELDS = frozenset(STEMMED_FIELDS) - BAG_FIELDS
+PHRASE_MARK = "\x01"
+
+
+def phrase_sequences() -> tuple[tuple[str, ...], ...]:
+    """The token sequences of several words of the synonym groups (analysed once)."""
+    from kb.search.synonyms import synonym_groups
+
+    return tuple(sorted({sequence for group in synonym_groups()
+                         for sequence in group.token_sequences if len(sequence) > 1}))
+
+
+def phrase_text(tokens) -> str:
+    """The term text under which a phrase's documents are stored."""
+    return PHRASE_MARK + " ".join(tokens)
+
+
+def _entries(leaf, wanted: set[str], scored: set[str], phrases):
+    """``(field, term bytes, ids, weights)`` of every term of the wanted fields (weights for the
+    scored ones, else empty), then of the phrases in :data:`PHRASE_FIELDS` (no weights)."""
+    terms_reader = leaf._terms
+    for (fieldname, termbytes), terminfo in terms_reader.items():
+        if fieldname in wanted:
+            ids, weights = posting_arrays(leaf, terms_reader, fieldname, termbytes, terminfo,
+                                          weights=fieldname in scored)
+            yield fieldname, termbytes, ids, weights
+    if not phrases:
+        return
+    from whoosh.query import Phrase
+    from whoosh.searching import Searcher
+
+    searcher = Searcher(leaf)
+    for fieldname in sorted(PHRASE_FIELDS & wanted):
+        for tokens in phrases:
+            if any((fieldname, token) not in leaf for token in tokens):
+                ids = []
+            else:
+                ids = sorted(searcher.docs_for_query(Phrase(fieldname, list(tokens))))
+            yield fieldname, phrase_text(tokens).encode("utf-8"), ids, []
 
 
 def _weights_chunk(weights: list[float], boost: float) -> tuple[int, bytes]:
@@ -384,6 +425,7 @@ class SegmentFile:
         self._data_offsets = part("data_offsets").cast("Q")
         self._kinds = part("kinds")
         self.scored = frozenset(header.get("scored", ()))
+        self.phrases = frozenset(header.get("phrases", ()))
         self._boosts = header.get("boosts", {})
         self._weight_offsets = part("weight_offsets").cast("Q")
         self._weight_kinds = part("weight_kinds")
@@ -412,6 +454,8 @@ class SegmentFile:
         if field not in self.fields:
             return None
         termbytes = text if isinstance(text, bytes) else text.encode("utf-8")
+        if termbytes[:1] == b"\x01" and termbytes[1:].decode("utf-8") not in self.phrases:
+            return None  # a phrase this file does not hold
         index = self._find(field.encode("utf-8") + b"\0" + termbytes)
         return 0 if index < 0 else self._mask(index)
 
@@ -446,7 +490,7 @@ class SegmentFile:
     def field_terms(self, field: str) -> Iterator[tuple[str, int]]:
         """Every term of a field with its local bitset, in term order."""
         prefix = field.encode("utf-8") + b"\0"
-        start = bisect.bisect_left(self._sorted_keys, prefix)
+        start = bisect.bisect_left(self._sorted_keys, prefix + b"\x02")  # phrases aside
         end = bisect.bisect_left(self._sorted_keys, field.encode("utf-8") + b"\1")
         for index in range(start, end):
             yield self._sorted_keys[index][len(prefix):].decode("utf-8"), self._mask(index)
@@ -456,7 +500,7 @@ class SegmentFile:
         if field not in self.fields:
             return None
         prefix = field.encode("utf-8") + b"\0"
-        start = bisect.bisect_left(self._sorted_keys, prefix)
+        start = bisect.bisect_left(self._sorted_keys, prefix + b"\x02")  # phrases aside
         end = bisect.bisect_left(self._sorted_keys, field.encode("utf-8") + b"\1")
         return frozenset(self._sorted_keys[i][len(prefix):].decode("utf-8")
                          for i in range(start, end))

@@ -163,3 +163,38 @@ def test_page_order_is_the_exact_order_at_every_offset(app, create_experience, s
         for offset, limit in ((0, 5), (5, 5), (10, 20), (40, 20)):
             assert ranked_page(view.scorer, view.matches, parsed, query, selected,
                                offset, limit) == order[offset:offset + limit]
+
+
+def test_shared_files_hold_the_synonyms_phrases_as_whoosh_finds_them(app, create_experience):
+    from whoosh.query import Phrase
+    from whoosh.searching import Searcher
+
+    from kb.search.shared import PHRASE_FIELDS, phrase_sequences, phrase_text
+
+    create_experience(title="Un tableau numérique interactif par classe",
+                      summary="Des classes mobiles et un tableau numérique interactif.")
+    create_experience(title="Tableau des numéros", summary="Un tableau, un projet interactif.")
+    with app.app_context():
+        ext = extension(app)
+        rebuild_index(ext.store, ext.make_session)
+        directory = ext.store.path(ext.store.current_generation())
+    index = whoosh_index.open_dir(str(directory), schema=SCHEMA)
+    found = 0
+    with index.reader() as reader:
+        for leaf, _offset in reader.leaf_readers():
+            segment_id = leaf.segment().segment_id()
+            shared = SegmentFile(directory / file_name(segment_id), segment_id,
+                                 leaf.doc_count_all())
+            searcher = Searcher(leaf)
+            for field in PHRASE_FIELDS:
+                for tokens in phrase_sequences():
+                    expected = set(searcher.docs_for_query(Phrase(field, list(tokens))))
+                    mask = shared.term(field, phrase_text(tokens))
+                    assert set(docnums_of(mask)) == expected, (field, tokens)
+                    found += len(expected)
+            assert shared.term("title", phrase_text(("tableau", "projet"))) is None
+            assert not any(word.startswith("\x01") for word in shared.words("spelling"))
+    assert found >= 3  # title and summary of the first, « classes mobiles »
+    with app.app_context(), extension(app).service.view() as view:
+        parsed = parse_query("TNI")
+        assert view.matches.query(parsed).bit_count() == 1
