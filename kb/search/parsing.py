@@ -39,6 +39,11 @@ FILLER_WORDS = frozenset("""
     faire fait font mis mise mettre avoir donner donne donnent utiliser utilise utilisent
     projet projets exemple exemples apres cause chez faut peut peuvent trouver cherche idee
     idees
+    entre plusieurs chaque sans sous vers depuis pendant grace afin ainsi aussi tres plus
+    moins beaucoup certains certaines differents differentes divers diverses toujours deja
+    encore lors selon avant contre parmi durant malgre quelques autant bien mieux peu trop
+    vraiment notamment surtout egalement car donc puis alors leurs etc cela ceci celui celle
+    ceux celles memes tel telle tels telles quand quel lorsque puisque
 """.split())
 #: Up to this many counted groups, :meth:`ParsedQuery.match_query` builds the exact Boolean
 #: form of the matching rule (tests compare it with the bitsets); beyond, it has too many terms.

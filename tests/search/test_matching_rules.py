@@ -58,6 +58,18 @@ def test_filler_words_of_a_sentence_are_not_counted():
     assert len(parse_query("comment").counted()) == 1  # nothing but filler: counted after all
 
 
+def test_prepositions_and_quantifiers_do_not_count(plain, found_ids):
+    """« entre », « plusieurs » name no topic: a write-up holding them and fewer of the
+    topic's words does not come first (they still add to the score)."""
+    query = "prêter des robots entre plusieurs villages"
+    parsed = parse_query(query)
+    assert [parsed.groups[i][0].text for i in parsed.counted()] == [
+        "prêter", "robots", "villages"]
+    wordy = plain("Des robots entre plusieurs villages")
+    topical = plain("Prêter des robots aux villages")
+    assert found_ids(q=query)[:2] == [topical.id, wordy.id]
+
+
 def test_two_words_are_both_required(plain, matched):
     both = plain("Tablettes et fibre")
     plain("Tablettes seules")
