@@ -39,10 +39,11 @@ def markdown(results: dict) -> str:
     ]
     if "overlap" in results:
         overlap = results["overlap"]
-        rows.append(("overlap@10, bounded vs exact ranking", f"mean {overlap['mean']}, min "
-                     f"{overlap['min']}", f"{overlap['queries']} queries, "
-                     f"{overlap['over_budget_queries']} over {overlap['candidates']} matches "
-                     f"(mean {overlap['over_budget_mean']})"))
+        rows.append(("overlap@10, page vs Whoosh's matchers", f"mean {overlap['mean']}, min "
+                     f"{overlap['min']}", f"{overlap['queries']} queries (one in "
+                     f"{overlap.get('one_query_in', 1)}), "
+                     f"{overlap['queries_in_other_order']} in another order, matches p50 "
+                     f"{overlap['matches_p50']}, max {overlap['matches_max']}"))
     if "load" in results:
         load = results["load"]
         rows.append(("Load: gunicorn", f"{load['throughput_rps']} req/s, p50 {load['p50_ms']} / "
