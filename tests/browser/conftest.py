@@ -70,3 +70,17 @@ def people(create_user, create_organisation):
         "moderator": create_user(role="moderateur", email="moderation@example.org",
                                  password=PASSWORD),
     }
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression until it is truthy. Not Playwright's ``wait_for_function``:
+    when the first check fails, it polls through ``eval`` in the page, which the application's
+    Content Security Policy (no ``unsafe-eval``) refuses; ``evaluate`` goes through the
+    DevTools protocol."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

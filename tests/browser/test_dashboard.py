@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from tests.browser.conftest import wait_until
+
 PASSWORD = "Essaimer-les-bonnes-pratiques-2024"
 
 
@@ -92,8 +94,7 @@ def test_the_theme_region_table_reads_at_375_px(live_server, browser, create_exp
     assert page.evaluate("document.activeElement.id") == "defilement-themes-regions"
     for _ in range(15):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "document.getElementById('defilement-themes-regions').scrollLeft > 100")
+    wait_until(page, "document.getElementById('defilement-themes-regions').scrollLeft > 100")
     # scrolled to the far right, each row still shows its theme, whole, inside the region
     page.evaluate("() => { const r = document.getElementById('defilement-themes-regions'); "
                   "r.scrollLeft = r.scrollWidth; }")

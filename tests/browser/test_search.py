@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.browser.conftest import wait_until
+
 
 def test_search_facets_pagination_and_result(live_server, page, create_experience):
     for number in range(22):
@@ -57,8 +59,8 @@ def test_filters_applied_in_place_carry_over_to_the_announced_feed(live_server, 
     page.locator('label[for="f-theme-equipement"]').click()
     page.locator("#appliquer-filtres").click()
     page.wait_for_url(re.compile(r"theme=equipement$"))
-    page.wait_for_function("document.querySelector('head link[type=\"application/atom+xml\"]')"
-                           ".getAttribute('href').includes('theme=equipement')")
+    wait_until(page, "document.querySelector('head link[type=\"application/atom+xml\"]')"
+                     ".getAttribute('href').includes('theme=equipement')")
     assert feed.get_attribute("href") == "/flux.atom?q=tablettes&theme=equipement"
     assert feed.get_attribute("title") == "Fiches publiées de cette recherche"
     downloads = page.locator(".kb-downloads a")
