@@ -29,10 +29,14 @@ from kb.search.shared import phrase_text
 
 
 class LruCache:
-    """A bounded, thread-safe least-recently-used cache."""
+    """A bounded, thread-safe least-recently-used cache: at most ``size`` entries, or, with
+    ``weigh``, entries whose weights add up to at most ``size`` (an entry heavier than that is
+    not kept)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weigh=None) -> None:
         self.size = size
+        self.total = 0  # entries, or their weights
+        self._weigh = weigh or (lambda _value: 1)
         self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -44,14 +48,22 @@ class LruCache:
             return value
 
     def put(self, key: tuple, value) -> None:
+        weight = self._weigh(value)
         with self._lock:
+            if weight > self.size:
+                return
+            if key in self._items:
+                self.total -= self._weigh(self._items.pop(key))
             self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self.total += weight
+            while self.total > self.size:
+                _key, old = self._items.popitem(last=False)
+                self.total -= self._weigh(old)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self.total = 0
 
 
 class MatchMasks:
@@ -70,34 +82,34 @@ class MatchMasks:
         self._leaf_searchers: dict | None = None
 
     def term(self, field: str, text: str) -> int:
-        mask = 0
-        for segment_id, leaf, offset in self.leaves:
-            key = (segment_id, field, text)
-            local = self.terms.get(key)
-            if local is None:
-                local = 0
-                if (field, text) in leaf:
-                    ids = leaf.postings(field, text).all_ids()
-                    local = mask_from_docnums(ids, leaf.doc_count_all())
-                self.terms.put(key, local)
-            mask |= local << offset
-        return mask
+        def compute(leaf, _offset):
+            if (field, text) not in leaf:
+                return 0
+            return mask_from_docnums(leaf.postings(field, text).all_ids(), leaf.doc_count_all())
+
+        return self._per_segment(field, text, compute)
 
     def phrase(self, field: str, tokens: tuple[str, ...]) -> int:
         """Documents holding ``tokens`` as a phrase in ``field``: per segment, from the shared
         file when it stores that phrase (the multi-word synonyms), else from Whoosh's phrase
         matcher on that segment; cached per segment like a term."""
-        text = phrase_text(tokens)
+        def compute(leaf, offset):
+            if not all((field, token) in leaf for token in tokens):
+                return 0
+            ids = self._leaf_searcher(offset).docs_for_query(Phrase(field, list(tokens)))
+            return mask_from_docnums(ids, leaf.doc_count_all())
+
+        return self._per_segment(field, phrase_text(tokens), compute)
+
+    def _per_segment(self, field: str, text: str, compute) -> int:
+        """The global bitset of a term (or stored phrase): each segment's local bitset from the
+        cache (which reads the shared files), else ``compute(leaf, offset)``, kept."""
         mask = 0
         for segment_id, leaf, offset in self.leaves:
             key = (segment_id, field, text)
             local = self.terms.get(key)
             if local is None:
-                local = 0
-                if all((field, token) in leaf for token in tokens):
-                    searcher = self._leaf_searcher(offset)
-                    ids = searcher.docs_for_query(Phrase(field, list(tokens)))
-                    local = mask_from_docnums(ids, leaf.doc_count_all())
+                local = compute(leaf, offset)
                 self.terms.put(key, local)
             mask |= local << offset
         return mask

@@ -23,14 +23,12 @@ cache bounded in bytes.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 from whoosh.query import And, AndNot, Every, Or, Phrase, Prefix, Query, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from kb.search.matching import LruCache
 from kb.search.shared import length_bytes, posting_arrays
 
 #: Whoosh's BM25F parameters (its defaults, as the searchers use them).
@@ -41,37 +39,9 @@ LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.floa
 DECODED_CACHE_BYTES = 64 * 1024 * 1024
 
 
-class ByteCache:
-    """A thread-safe least-recently-used cache bounded by the bytes of its NumPy values."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._items: OrderedDict[tuple, tuple] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple, value: tuple) -> None:
-        size = sum(part.nbytes for part in value)
-        with self._lock:
-            if key in self._items or size > self.max_bytes:
-                return
-            self._items[key] = value
-            self.bytes += size
-            while self.bytes > self.max_bytes:
-                _key, old = self._items.popitem(last=False)
-                self.bytes -= sum(part.nbytes for part in old)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self.bytes = 0
+def byte_cache(max_bytes: int) -> LruCache:
+    """A least-recently-used cache bounded by the bytes of its values (tuples of arrays)."""
+    return LruCache(max_bytes, weigh=lambda value: sum(part.nbytes for part in value))
 
 
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
@@ -80,14 +50,13 @@ _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 class Scorer:
     """Scores of a Whoosh query for every document of one searcher (global numbers)."""
 
-    def __init__(self, searcher, matches, shared_files, decoded: ByteCache) -> None:
+    def __init__(self, searcher, matches, shared_files, decoded: LruCache) -> None:
         self.searcher = searcher
         self.matches = matches  # MatchMasks: phrase and prefix bitsets, cached
         self.size = matches.facets.size
         self.shared_files = shared_files
         self.decoded = decoded
-        self.leaves = [(leaf.segment().segment_id(), leaf, offset)
-                       for _segment_id, leaf, offset in matches.leaves]
+        self.leaves = matches.leaves  # (segment id, leaf reader, offset)
         self._stats: dict[tuple, tuple[float, float]] = {}
 
     # ------------------------------------------------------------------ the query tree

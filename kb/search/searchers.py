@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from kb.search.facets import FacetCache, FacetView
 from kb.search.matching import LruCache, MatchMasks
-from kb.search.scoring import DECODED_CACHE_BYTES, ByteCache, Scorer
+from kb.search.scoring import DECODED_CACHE_BYTES, Scorer, byte_cache
 from kb.search.shared import SharedFiles
 from kb.search.store import IndexStore, IndexUnavailable
 
@@ -80,7 +80,7 @@ class SearchService:
         self.term_masks = TermMasks(TERM_CACHE_SIZE, self.shared_files)
         self.query_masks = LruCache(QUERY_CACHE_SIZE)
         self.result_pages = LruCache(RESULT_CACHE_SIZE)  # see kb.search.queries
-        self.decoded_postings = ByteCache(DECODED_CACHE_BYTES)  # segments without shared files
+        self.decoded_postings = byte_cache(DECODED_CACHE_BYTES)  # segments without shared files
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._index = None

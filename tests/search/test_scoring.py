@@ -98,7 +98,7 @@ def test_decoded_postings_score_like_the_shared_files(app, create_experience, sy
                 for text, scores in shared.items():
                     decoded = view.scorer.scores(parse_query(text).to_query())
                     assert np.allclose(decoded, scores, rtol=1e-12), text
-            assert ext.service.decoded_postings.bytes > 0
+            assert ext.service.decoded_postings.total > 0
         finally:
             ext.service.shared_files.enabled = True
 
