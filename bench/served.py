@@ -136,6 +136,7 @@ class Server:
                  log_path: Path) -> None:
         self.port = _free_port()
         self.workers = workers
+        self.directory = directory
         environment = {
             **os.environ, **corpus.environment(directory),
             "KB_GUNICORN_WORKERS": str(workers), "KB_GUNICORN_THREADS": str(threads),
