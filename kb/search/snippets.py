@@ -61,6 +61,16 @@ class MarkFormatter(Formatter):
         suffix = " …" if end < len(text) else ""
         return prefix + html.strip() + suffix
 
+    def format(self, fragments, replace=False) -> str:
+        """The fragments in text order, one « … » between two of them (each fragment's own
+        ellipses at the joint would read « … … … »)."""
+        parts = [self.format_fragment(fragment, replace=replace) for fragment in fragments]
+        last = len(parts) - 1
+        parts = [part.removeprefix("… ") if index else part for index, part in enumerate(parts)]
+        parts = [part.removesuffix(" …") if index < last else part
+                 for index, part in enumerate(parts)]
+        return self.between.join(parts)
+
 
 def _word_start(text: str, index: int, reach: int = 20) -> int:
     limit = max(0, index - reach)

@@ -38,3 +38,13 @@ def test_the_cache_is_bounded_and_forgets_the_oldest():
     cache.put("c", 3)
     assert cache.get("b") == (None, False)
     assert cache.get("a") == (1, True) and cache.get("c") == (3, True)
+
+
+def test_two_passages_are_joined_by_one_ellipsis(create_experience, search_api):
+    filler = " ".join(["Le conseil municipal a voté le budget de la rentrée."] * 3)
+    create_experience(summary=f"Début. Des tablettes pour les classes. {filler} "
+                              f"Les écoles rurales ont suivi. {filler} Fin.")
+    snippet = search_api(q="tablettes écoles")["results"][0]["snippet"]
+    assert "<mark>tablettes</mark>" in snippet and "<mark>écoles</mark>" in snippet
+    assert snippet.count("…") == 2, snippet  # between the passages, and where the text goes on
+    assert "… …" not in snippet
