@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 from flask import Flask, abort, send_from_directory
@@ -42,7 +43,12 @@ def format_euros(value: int | float | None, decimals: int | None = None) -> str:
 
 
 def format_ratio(value: int | float | None) -> str:
-    """A derived figure with :data:`DERIVED_DECIMALS` decimals: ``0.3456`` → « 0,3 »."""
+    """A derived figure with :data:`DERIVED_DECIMALS` decimals: ``0.3456`` → « 0,3 ». A value
+    that is not zero but would read « 0,0 » (32 write-ups for the whole of France are 0.047 per
+    100,000 inhabitants) keeps two significant digits instead: « 0,047 »."""
+    if value and abs(value) < 0.5 * 10 ** -DERIVED_DECIMALS:
+        decimals = 1 - math.floor(math.log10(abs(value)))
+        return format_number(value, decimals)
     return format_number(value, DERIVED_DECIMALS)
 
 

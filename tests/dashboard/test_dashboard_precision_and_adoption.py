@@ -41,6 +41,12 @@ def test_labelled_practices_show_their_adoptions(client, db_session, create_expe
 def test_derived_figures_have_one_decimal():
     assert format_ratio(0.3456) == "0,3" and format_ratio(12) == "12,0"
     assert format_ratio(12500.26) == "12\u202f500,3"
+    assert format_ratio(0) == "0,0" and format_ratio(0.05) == "0,1"
+
+
+def test_a_small_rate_never_reads_zero():
+    assert format_ratio(32 * 100_000 / 68_000_000) == "0,047"
+    assert format_ratio(0.00123) == "0,0012" and format_ratio(0.0449) == "0,045"
     assert format_euros_ratio(132.75) == "132,8\u00a0€"
     assert format_euros_ratio(None) == "—"
 
@@ -52,7 +58,11 @@ def test_the_dashboard_and_territory_figures_use_one_decimal(client, create_expe
     assert cost == "333,3\u00a0€"
     territory = client.get("/territoires/D23").text
     rates = re.findall(r"<td>(\d[\d\u202f]*,\d+)</td>", territory)
-    assert rates and all(re.fullmatch(r"[\d\u202f]+,\d", rate) for rate in rates), rates
+    # One decimal; a rate below 0,05 (one write-up for a région, for France) two significant
+    # digits, never « 0,0 ».
+    assert rates and all(re.fullmatch(r"[\d\u202f]+,\d|0,0*[1-9]\d", rate)
+                         for rate in rates), rates
+    assert "0,0" not in rates
 
 
 def test_cost_per_pupil_on_a_write_up_has_one_decimal(client, create_experience):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kb.territories.models import Territory
-from kb.web import format_number
+from kb.web import format_ratio
 
 # (territory, themes, state)
 CORPUS = [
@@ -47,7 +47,7 @@ def row_cells(page: str, theme: str) -> list[str]:
 
 
 def per_100k(count: int, inhabitants: int) -> str:
-    return format_number(count * 100_000 / inhabitants, 1)
+    return format_ratio(count * 100_000 / inhabitants)  # rule pinned in test_dashboard_precision…
 
 
 def test_departement_compared_with_region_and_country(client, db_session, corpus):
