@@ -1,4 +1,4 @@
-"""Load test: simulated users against gunicorn (4 workers) on SQLite or PostgreSQL.
+"""Load test: simulated users against gunicorn, as the README runs it, on SQLite or PostgreSQL.
 
 For ``--duration`` seconds, ``--users`` simulated users act at once: readers search (pages
 and API, with and without facets), read write-ups, territory pages and comparable projects;
@@ -11,6 +11,11 @@ percentiles per route.
     python bench/mixed_load.py --backend sqlite
     python bench/mixed_load.py --backend postgres                      # a throwaway cluster
     python bench/mixed_load.py --backend postgres --postgres-url URL   # an existing empty database
+    python bench/mixed_load.py --backend postgres --synthetic 10000    # the demo + 10,000 more
+
+gunicorn runs with the production settings (``--config python:kb.gunicorn_conf``: one sync
+worker per core, preload, warm-up); ``--workers N`` overrides the count through
+``KB_GUNICORN_WORKERS``, as an operator would.
 
 Everything stays on this machine: the server is started on 127.0.0.1 and the client refuses
 any other address. The run is bounded in time (``--duration``, at most 600 s) and in count
@@ -285,16 +290,19 @@ def kb(env: dict, *args: str, stdin: str | None = None) -> str:
     return done.stdout.strip()
 
 
-def prepare(env: dict, contributors: int) -> None:
-    """Schema, reference and demo data, load accounts, a fresh index."""
+def prepare(env: dict, contributors: int, synthetic: int = 0) -> None:
+    """Schema, reference and demo data (and ``synthetic`` generated write-ups), load accounts,
+    a fresh index."""
     kb(env, "init")
     kb(env, "demo")
+    if synthetic:
+        kb(env, "demo", "--synthetic", str(synthetic), "--seed", "1")
     for number in range(contributors):
         kb(env, "user", "create", f"charge-contributeur-{number}@example.org",
            "--role", "contributeur", "--org", "C23096", "--password-stdin", stdin=PASSWORD)
     kb(env, "user", "create", "charge-moderateur@example.org", "--role", "moderateur",
        "--password-stdin", stdin=PASSWORD)
-    kb(env, "index", "rebuild")
+    kb(env, "index", "rebuild", "--procs", str(min(2, os.cpu_count() or 1)))
 
 
 def free_port() -> int:
@@ -303,9 +311,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--timeout", "60", "--log-level", "warning", "kb:create_app()"]
+def start_gunicorn(env: dict, port: int, workers: int | None, log: Path) -> subprocess.Popen:
+    """The README's production command on 127.0.0.1:``port``."""
+    command = [str(BIN / "gunicorn"), "--config", "python:kb.gunicorn_conf",
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "kb:create_app()"]
+    if workers:
+        env = {**env, "KB_GUNICORN_WORKERS": str(workers)}
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("w"),
                               stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -369,7 +380,9 @@ def report(stats: Stats, args, elapsed: float, checks: dict) -> dict:
     }
     failures = Counter(stats.failures)
     return {
-        "backend": args.backend, "workers": args.workers, "users": args.users,
+        "backend": args.backend, "workers": args.workers or os.cpu_count(),
+        "config": "kb.gunicorn_conf", "corpus": {"demo": True, "synthetic": args.synthetic},
+        "published_at_start": checks.pop("published_at_start", None), "users": args.users,
         "contributors": args.contributors, "duration_s": round(elapsed, 1),
         "requests": stats.count, "failed": len(stats.failures),
         "throughput_rps": round(stats.count / elapsed, 1),
@@ -384,7 +397,7 @@ def report(stats: Stats, args, elapsed: float, checks: dict) -> dict:
 def print_report(result: dict) -> None:
     print(f"\n## Charge — {result['backend']}, gunicorn {result['workers']} workers, "
           f"{result['users']} utilisateurs dont {result['contributors']} contributeurs, "
-          f"{result['duration_s']} s")
+          f"{result['duration_s']} s, {result['published_at_start']} fiches publiées au départ")
     print(f"\nrequêtes : {result['requests']} ({result['throughput_rps']}/s), "
           f"échecs : {result['failed']}, fiches publiées : {result['published']}, "
           f"trouvées ensuite par la recherche : {result['published_searchable']}")
@@ -429,17 +442,21 @@ def main() -> int:
                "KB_INSTANCE_DIR": str(workspace / "instance"), "KB_ENV": "development",
                "KB_SECRET_KEY": "load-test-secret-key-not-for-production"}
         print(f"Préparation de la base ({args.backend}) dans {workspace}…", flush=True)
-        prepare(env, args.contributors)
+        prepare(env, args.contributors, args.synthetic)
         port = free_port()
         log = workspace / "gunicorn.log"
         server = start_gunicorn(env, port, args.workers, log)
         base_url = f"http://127.0.0.1:{port}"
+        published_at_start = httpx.get(f"{base_url}/healthz", timeout=10).json()[
+            "database"]["published"]
         print(f"Charge : {args.users} utilisateurs pendant {args.duration} s sur {base_url}…",
               flush=True)
         started = time.monotonic()
         stats = asyncio.run(run_load(base_url, args))
         elapsed = time.monotonic() - started
-        result = report(stats, args, elapsed, final_checks(env, base_url, log))
+        checks = final_checks(env, base_url, log)
+        checks["published_at_start"] = published_at_start
+        result = report(stats, args, elapsed, checks)
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
@@ -465,7 +482,10 @@ def parse_args():
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--contributors", type=int, default=4,
                         help="how many of the users file and publish write-ups")
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: kb.gunicorn_conf's, one per core)")
+    parser.add_argument("--synthetic", type=int, default=0,
+                        help="generated write-ups added to the demo set (kb demo --synthetic)")
     parser.add_argument("--think", type=float, default=0.5,
                         help="mean pause between two actions of a user, in seconds")
     parser.add_argument("--max-requests", type=int, default=50_000)
