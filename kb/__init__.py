@@ -58,6 +58,7 @@ def _instance_path(config: object | None) -> Path:
 
 def _register_blueprints(app: Flask) -> None:
     from kb.accounts import presentation_views as _presentation  # noqa: F401  (adds routes)
+    from kb.accounts.organisation_lookup import bp as organisation_lookup_bp
     from kb.accounts.password_views import bp as password_bp
     from kb.accounts.proconnect_views import bp as proconnect_bp
     from kb.accounts.views import admin_bp
@@ -76,7 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         pages_bp, accounts_bp, admin_bp, experiences_bp, search_bp,
         territories_bp, dashboard_bp, opendata_bp,
-        password_bp, mail_bp, alerts_bp, proconnect_bp, contact_bp,
+        password_bp, mail_bp, alerts_bp, proconnect_bp, contact_bp, organisation_lookup_bp,
     ):
         app.register_blueprint(blueprint)
 

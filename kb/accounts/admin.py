@@ -32,7 +32,7 @@ from kb.accounts.operations import (
     set_account_active,
     update_organisation,
 )
-from kb.db import row_id, session
+from kb.db import session
 from kb.experiences.operations import ExperienceInvalid, update_term_labels
 from kb.experiences.terms import term_labels
 from kb.experiences.vocabularies import ALL_VOCABULARIES, BY_NAME
@@ -90,7 +90,7 @@ def account(user_id: int):
     if request.method == "POST":
         form = AccountAdminForm()
         if _saved(form, lambda: change_account(user, current_user, form.role.data,
-                                               _organisation(form.organisation_id.data))):
+                                               form.organisation())):
             flash("Le compte est modifié.", "success")
             return redirect(url_for("admin.account", user_id=user.id), 303)
     return render_template(
@@ -152,11 +152,6 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _organisation(raw) -> Organisation | None:
-    organisation_id = row_id(raw)
-    return session.get(Organisation, organisation_id) if organisation_id else None
-
-
 # --------------------------------------------------------------------------- organisations
 
 
@@ -203,7 +198,7 @@ def organisation(organisation_id: int):
         if _saved(form, lambda: update_organisation(org, current_user, form.organisation_data())):
             flash("L'organisation est modifiée.", "success")
             return redirect(url_for("admin.organisation", organisation_id=org.id), 303)
-    return _organisation_page(org, form, MergeForm(formdata=None, exclude=org.id),
+    return _organisation_page(org, form, MergeForm(formdata=None),
                               422 if request.method == "POST" else 200)
 
 
@@ -215,14 +210,14 @@ def merge(organisation_id: int):
     it."""
     duplicate = _organisation_or_404(organisation_id)
     if request.method == "GET":
-        if not request.args.get("target_id"):
+        if not (request.args.get("target_id") or request.args.get("target_search")):
             return redirect(url_for("admin.organisation", organisation_id=duplicate.id)
                             + "#titre-fusion")
-        return _merge_step(duplicate, MergeForm(request.args, exclude=duplicate.id))
-    form = MergeForm(exclude=duplicate.id)
+        return _merge_step(duplicate, MergeForm(request.args))
+    form = MergeForm()
     if request.form.get("confirmation") != "oui":
         return _merge_step(duplicate, form)
-    kept, name = _organisation(form.target_id.data), duplicate.name
+    kept, name = form.target(), duplicate.name
     try:
         if kept is None:
             raise AccountInvalid({"target_id": "Choisissez l'organisation à conserver."})
@@ -237,7 +232,7 @@ def merge(organisation_id: int):
 def _merge_step(duplicate: Organisation, form: MergeForm):
     """The confirmation page for the organisation chosen, or the organisation's page with the
     reason the choice is refused."""
-    kept = _organisation(form.target_id.data)
+    kept = form.target()
     try:
         if kept is None:
             raise AccountInvalid({"target_id": "Choisissez l'organisation à conserver."})

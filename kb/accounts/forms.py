@@ -20,8 +20,13 @@ from wtforms.validators import (
 )
 
 from kb.accounts.auth import MIN_PASSWORD_LENGTH
+from kb.accounts.models import Organisation
+from kb.accounts.organisation_lookup import (
+    organisation_name,
+    resolve_organisation,
+    typed_organisation,
+)
 from kb.experiences.form_fields import FrenchForm, email_format, select_choices, strip_text
-from kb.experiences.forms import organisation_choices
 from kb.experiences.territory_input import chosen_territory, label_of
 from kb.experiences.vocabularies import ORGANISATION, ROLES
 from kb.territories.models import Territory
@@ -105,7 +110,8 @@ class RegistrationForm(FrenchForm):
                                 ("nouvelle", "Elle n'y figure pas encore")]),
         validators=[InputRequired("Indiquez si votre organisation figure dans la liste.")],
     )
-    organisation_id = SelectField("Organisation", choices=[], validate_choice=False)
+    organisation_id = StringField("Organisation", filters=[strip_text])
+    organisation_search = StringField(filters=[strip_text])
     new_organisation_name = StringField(
         "Nom de l'organisation", filters=[strip_text],
         description="Par exemple « Ville de Guéret » ou « Communauté d'agglomération du Grand "
@@ -126,13 +132,23 @@ class RegistrationForm(FrenchForm):
                             validators=[Length(max=2000, message="2 000 caractères au plus.")],
                             render_kw={"rows": 3})
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation_id.choices = organisation_choices("— Choisir votre organisation —")
-
     def validate_organisation_id(self, field) -> None:
-        if self.organisation_choice.data == "existante" and not field.data:
-            raise ValidationError("Choisissez votre organisation dans la liste.")
+        if self.organisation_choice.data != "existante":
+            return
+        if not (field.data or self.organisation_search.data):
+            raise ValidationError("Tapez le nom de votre organisation et choisissez-la dans "
+                                  "la liste proposée.")
+        if self.organisation() is None:
+            raise ValidationError("Organisation introuvable\u00a0: choisissez-la dans la liste "
+                                  "proposée, ou indiquez qu'elle n'y figure pas encore.")
+
+    def organisation(self) -> Organisation | None:
+        """The existing organisation chosen (typed, or picked in the autocomplete)."""
+        return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
+
+    def organisation_label(self) -> str:
+        return (organisation_name(self.organisation_id.data) or self.organisation_search.data
+                or self.organisation_id.data or "")
 
     def validate_new_organisation_name(self, field) -> None:
         """Required when the organisation is new."""
@@ -176,12 +192,20 @@ class AccountAdminForm(FrenchForm):
     """An admin's changes to an account: role and organisation."""
 
     role = SelectField("Rôle", choices=select_choices(ROLES), validate_choice=False)
-    organisation_id = SelectField("Organisation", choices=[], validate_choice=False,
+    organisation_id = StringField("Organisation", filters=[strip_text],
                                   description="Obligatoire pour un contributeur.")
+    organisation_search = StringField(filters=[strip_text])
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation_id.choices = organisation_choices("— Aucune —")
+    def organisation(self) -> Organisation | None:
+        """The organisation typed or picked; ``None`` when the field is empty. Raises
+        :class:`AccountInvalid` when something was typed that names no organisation (an
+        unknown name must not silently detach the account)."""
+        return typed_organisation(self.organisation_id.data, self.organisation_search.data,
+                                  "organisation_id")
+
+    def organisation_label(self) -> str:
+        return (organisation_name(self.organisation_id.data) or self.organisation_search.data
+                or self.organisation_id.data or "")
 
 
 class OrganisationForm(FrenchForm):
@@ -218,14 +242,19 @@ class OrganisationForm(FrenchForm):
 class MergeForm(FrenchForm):
     """Merging a duplicate organisation into the one to keep."""
 
-    target_id = SelectField("Organisation à conserver", choices=[], validate_choice=False,
+    target_id = StringField("Organisation à conserver", filters=[strip_text],
                             description="Ses fiches, comptes et co-dépôts recevront ceux de "
                                         "l'organisation en double, qui sera ensuite supprimée.")
+    target_search = StringField(filters=[strip_text])
 
-    def __init__(self, *args, exclude: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.target_id.choices = [c for c in organisation_choices("— Choisir —")
-                                  if c.value != str(exclude)]
+    def target(self) -> Organisation | None:
+        """The organisation to keep; ``None`` if none is named (the merge itself refuses the
+        duplicate)."""
+        return resolve_organisation(self.target_id.data, self.target_search.data)
+
+    def target_label(self) -> str:
+        return (organisation_name(self.target_id.data) or self.target_search.data
+                or self.target_id.data or "")
 
 
 class ConfirmForm(FrenchForm):

@@ -27,7 +27,7 @@ from kb.accounts.operations import (
 from kb.accounts.throttling import limit_sign_in, record_failure
 from kb.alerts.views import account_saved_searches
 from kb.dashboard.followed import account_followed
-from kb.db import row_id, session
+from kb.db import session
 from kb.experiences.access import published_page, visible_condition
 from kb.experiences.models import CoFiler, Experience
 from kb.experiences.pending import with_open_changes
@@ -193,8 +193,7 @@ def _registration_organisation(form: RegistrationForm) -> Organisation:
     if form.organisation_choice.data == "nouvelle":
         return requested_organisation(form.new_organisation_name.data,
                                       form.new_organisation_kind.data, form.territory())
-    organisation_id = row_id(form.organisation_id.data)
-    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    organisation = form.organisation()
     if organisation is None:
         raise AccountInvalid({"organisation_id": "Choisissez votre organisation dans la liste."})
     return organisation

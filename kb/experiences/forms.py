@@ -8,7 +8,6 @@ their messages are attached back to the fields by :meth:`ExperienceForm.add_erro
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,14 +16,14 @@ from wtforms import (
     FormField,
     HiddenField,
     RadioField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Length, Optional
 
 from kb.accounts.models import Organisation
-from kb.db import row_id, session
+from kb.accounts.organisation_lookup import organisation_name, resolve_organisation
+from kb.db import row_id
 from kb.experiences.form_fields import (
     CheckboxesField,
     FrenchForm,
@@ -47,16 +46,12 @@ MARKDOWN_HINT = ("Mise en forme possible : **gras**, *italique*, listes (- él�
 _FORMAT_ONLY = {"budget_eur", "schools", "pupils", "teachers", "start", "end", "contact_email"}
 
 
-def organisation_choices(blank: str) -> list[tuple[str, str]]:
-    """Every organisation as a ``<select>`` choice, by name."""
-    rows = session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
-    return select_choices([("", blank), *((str(i), name) for i, name in rows)])
-
-
 class CoFilerForm(Form):
-    """One co-filing organisation and its role in the project."""
+    """One co-filing organisation and its role in the project. The organisation is typed, with
+    an autocomplete (:mod:`kb.accounts.organisation_lookup`): its id, else the text shown."""
 
-    organisation_id = SelectField("Organisation", choices=[], validate_choice=False)
+    organisation_id = StringField("Organisation", filters=[strip_text])
+    organisation_search = StringField(filters=[strip_text])
     role = StringField("Son rôle dans le projet", filters=[strip_text],
                        validators=[Length(max=200, message="200 caractères au plus.")])
 
@@ -146,12 +141,10 @@ class ExperienceForm(FrenchForm):
             self[name].choices = select_choices(terms_of(vocabulary))
         while len(self.cofilers.entries) < self._cofiler_rows():
             self.cofilers.append_entry()
-        choices = organisation_choices("— Choisir une organisation —")
-        for entry in self.cofilers:
-            entry.form.organisation_id.choices = choices
 
     def _cofiler_rows(self) -> int:
-        filled = sum(1 for e in self.cofilers if e.form.organisation_id.data)
+        filled = sum(1 for e in self.cofilers
+                     if e.form.organisation_id.data or e.form.organisation_search.data)
         return min(max(filled + EMPTY_COFILER_ROWS, len(self.cofilers.entries)), 12)
 
     # ----------------------------------------------------------------- data in and out
@@ -163,7 +156,9 @@ class ExperienceForm(FrenchForm):
         values["funders"] = [f for f in data["funders"] if f in KNOWN_FUNDERS]
         values["other_funders"] = [f for f in data["funders"] if f not in KNOWN_FUNDERS]
         values["territory_code_search"] = label_of(data["territory_code"])
-        values["cofilers"] = [{"organisation_id": str(c["organisation_id"]), "role": c["role"]}
+        values["cofilers"] = [{"organisation_id": str(c["organisation_id"]),
+                               "organisation_search": organisation_name(c["organisation_id"]),
+                               "role": c["role"]}
                               for c in data["cofilers"]]
         return values
 
@@ -188,11 +183,17 @@ class ExperienceForm(FrenchForm):
     def _cofiler_data(self) -> list[dict]:
         rows = []
         for entry in self.cofilers:
-            raw = entry.form.organisation_id.data
-            if raw:
-                rows.append({"organisation_id": row_id(raw) or raw,
+            raw, typed = entry.form.organisation_id.data, entry.form.organisation_search.data
+            if raw or typed:
+                organisation = resolve_organisation(raw, typed)
+                rows.append({"organisation_id": organisation.id if organisation else typed or raw,
                              "role": entry.form.role.data or ""})
         return rows
+
+    def cofiler_label(self, entry) -> str:
+        """What a co-filer's input shows: the chosen organisation's name, else the text typed."""
+        return (organisation_name(entry.organisation_id.data)
+                or entry.organisation_search.data or entry.organisation_id.data or "")
 
     def territory_label(self) -> str:
         """What the autocomplete shows: the chosen territory's label, else the text typed."""
@@ -217,17 +218,15 @@ class NewExperienceForm(ExperienceForm):
 class StaffNewExperienceForm(NewExperienceForm):
     """Filing a write-up as a moderator or admin, on behalf of any organisation."""
 
-    organisation_id = SelectField("Organisation qui dépose la fiche", choices=[],
-                                  validate_choice=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organisation_id.choices = organisation_choices("— Choisir l'organisation —")
+    organisation_id = StringField("Organisation qui dépose la fiche", filters=[strip_text])
+    organisation_search = StringField(filters=[strip_text])
 
     def organisation(self) -> Organisation | None:
-        raw = self.organisation_id.data or ""
-        organisation_id = row_id(raw)
-        return session.get(Organisation, organisation_id) if organisation_id else None
+        return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
+
+    def organisation_label(self) -> str:
+        return (organisation_name(self.organisation_id.data) or self.organisation_search.data
+                or self.organisation_id.data or "")
 
 
 class EditExperienceForm(ExperienceForm):

@@ -168,7 +168,10 @@ def _check_cofilers(data: dict):
         yield "cofilers", f"Indiquez au plus {MAX_COFILERS} organisations co-déposantes."
     elif len(set(ids)) != len(ids):
         yield "cofilers", "Une organisation est indiquée deux fois."
-    elif not all(isinstance(i, int) and session.get(Organisation, i) for i in ids):
+    elif unknown := [i for i in ids if not isinstance(i, int)]:
+        yield "cofilers", (f"Organisation introuvable : « {unknown[0]} ». Choisissez-la dans "
+                           "la liste proposée, ou tapez son nom exact.")
+    elif not all(session.get(Organisation, i) for i in ids):
         yield "cofilers", "Une organisation co-déposante n'existe plus : choisissez-la à nouveau."
     elif any(len(c.get("role") or "") > SHORT_MAX for c in cofilers):
         yield "cofilers", f"Le rôle d'une organisation dépasse {SHORT_MAX} caractères."

@@ -82,6 +82,7 @@ def _schemas() -> dict:
         "FacetValue": _facet_value_schema(),
         "SearchResponse": _search_response_schema(),
         "TerritoryMatch": _territory_match_schema(),
+        "OrganisationMatch": _organisation_match_schema(),
         "TerritorySuggestion": _territory_suggestion_schema(),
         "Error": _error_schema(),
         "Health": _health_schema(),
@@ -206,6 +207,18 @@ def _territory_match_schema() -> dict:
             "properties": {**base["properties"], "label": {"type": "string"}}}
 
 
+def _organisation_match_schema() -> dict:
+    return {
+        "type": "object", "required": ["code", "label", "detail"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[0-9]+$",
+                     "description": "Son identifiant (celui de /organisations/{id})."},
+            "label": {"type": "string", "description": "Son nom."},
+            "detail": {"type": "string", "description": "Son type et son territoire."},
+        },
+    }
+
+
 def _territory_suggestion_schema() -> dict:
     base = _territory_match_schema()
     extra = {"parameter": {"type": "string", "enum": ["region", "departement"]},
@@ -324,6 +337,7 @@ def _paths() -> dict:
         "/api/v1/experiences": {"get": _search_operation()},
         "/api/v1/experiences/{id}": {"get": _record_operation()},
         "/api/v1/territoires": {"get": _territories_operation()},
+        "/api/v1/organisations": {"get": _organisations_operation()},
         "/api/v1/openapi.json": {"get": {
             "operationId": "getOpenApi", "summary": "Cette description OpenAPI 3.1",
             "responses": {"200": _json_ok("La description.", {"type": "object"})},
@@ -364,6 +378,22 @@ def _record_operation() -> dict:
                         "description": "Identifiant de la fiche."}],
         "responses": {"200": _json_ok("La fiche.", ref("schemas", "Record")),
                       "404": ref("responses", "NotFound")},
+    }
+
+
+def _organisations_operation() -> dict:
+    return {
+        "operationId": "searchOrganisations", "summary": "Autocomplétion des organisations",
+        "parameters": [
+            _query("q", {"type": "string"},
+                   "Mots du nom, sans égard aux accents ni à la casse (2 caractères au moins, "
+                   "sinon liste vide)."),
+        ],
+        "responses": {
+            "200": _json_ok("Au plus 20 organisations, les plus pertinentes d'abord.",
+                            {"type": "array", "items": ref("schemas", "OrganisationMatch"),
+                             "maxItems": 20}),
+        },
     }
 
 

@@ -1,10 +1,14 @@
-/* Territory autocomplete: the ARIA 1.2 combobox pattern (input + listbox), fed by
-   GET /api/v1/territoires?q=…
+/* Territory and organisation autocomplete: the ARIA 1.2 combobox pattern (input + listbox), fed
+   by GET /api/v1/territoires?q=… or /api/v1/organisations?q=… (the group's data-api).
 
    Without JavaScript the field is a plain text input that takes a territory code (C23096, D23…)
    or a name. With it, the same input becomes the combobox (renamed to the form's "search"
    field, so the server can still read what was typed) and a hidden input carries the chosen
-   code under the field's own name. Typing again clears the code until an option is chosen. */
+   code under the field's own name. Typing again clears the code until an option is chosen.
+   The group's data attributes name what is chosen (data-list-label, data-one, data-many,
+   data-none, data-chosen: territories by default), data-value-pattern the codes it keeps and
+   data-value the code already chosen; an option's "detail" from the API, when given, is shown
+   after its label. */
 (function () {
   "use strict";
   var DELAY_MS = 200;
@@ -27,14 +31,23 @@
     this.code = document.createElement("input");
     this.code.type = "hidden";
     this.code.name = this.input.name;
-    this.code.value = /^[RDEC][0-9AB]+$/i.test(this.input.value) ? this.input.value.toUpperCase() : "";
+    var pattern = new RegExp(group.getAttribute("data-value-pattern") || "^[RDEC][0-9AB]+$", "i");
+    var initial = group.getAttribute("data-value") || this.input.value;
+    this.code.value = pattern.test(initial) ? initial.toUpperCase() : "";
+    this.words = {
+      list: group.getAttribute("data-list-label") || "Territoires proposés",
+      one: group.getAttribute("data-one") || "territoire proposé",
+      many: group.getAttribute("data-many") || "territoires proposés",
+      none: group.getAttribute("data-none") || "Aucun territoire ne correspond.",
+      chosen: group.getAttribute("data-chosen") || "Territoire choisi"
+    };
     this.input.name = group.getAttribute("data-search-name");
     this.input.value = group.getAttribute("data-label") || this.input.value;
     this.listbox = document.createElement("ul");
     this.listbox.id = this.input.id + "-liste";
     this.listbox.className = "kb-combobox__listbox";
     this.listbox.setAttribute("role", "listbox");
-    this.listbox.setAttribute("aria-label", "Territoires proposés");
+    this.listbox.setAttribute("aria-label", this.words.list);
     this.listbox.hidden = true;
     this.status = document.createElement("p");
     this.status.className = "fr-sr-only";
@@ -98,13 +111,13 @@
       name.textContent = territory.label;
       var detail = document.createElement("span");
       detail.className = "kb-combobox__detail";
-      detail.textContent = " — " + describe(territory);
+      detail.textContent = " — " + (territory.detail || describe(territory));
       item.append(name, detail);
       self.listbox.appendChild(item);
     });
     this.status.textContent = territories.length
-      ? territories.length + " territoire" + (territories.length > 1 ? "s" : "") + " proposé" + (territories.length > 1 ? "s" : "") + "\u202f; flèches haut et bas pour parcourir, Entrée pour choisir."
-      : "Aucun territoire ne correspond.";
+      ? territories.length + " " + (territories.length > 1 ? this.words.many : this.words.one) + "\u202f; flèches haut et bas pour parcourir, Entrée pour choisir."
+      : this.words.none;
     this.setOpen(territories.length > 0);
   };
 
@@ -148,7 +161,7 @@
     if (!territory) { return; }
     this.code.value = territory.code;
     this.input.value = territory.label;
-    this.status.textContent = "Territoire choisi\u00a0: " + territory.label + ".";
+    this.status.textContent = this.words.chosen + "\u00a0: " + territory.label + ".";
     this.close();
   };
 

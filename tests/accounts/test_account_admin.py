@@ -306,3 +306,27 @@ def test_the_merge_page_without_a_choice_goes_back_to_the_organisation(client, l
     assert response.status_code == 302
     assert response.headers["Location"].endswith(
         f"/admin/organisations/{organisation.id}#titre-fusion")
+
+
+def test_the_organisation_to_keep_and_an_accounts_organisation_are_typed(
+        client, login_as, create_organisation, create_user, db_session, text_of):
+    login_as("admin")
+    kept = create_organisation(name="Ville de Guéret")
+    duplicate = create_organisation(name="Mairie de Guéret")
+    page = client.get(f"/admin/organisations/{duplicate.id}").text
+    assert 'data-api="/api/v1/organisations"' in page and "<option" not in page.split(
+        'id="titre-fusion"')[1].split("</form>")[0]
+    confirmation = client.get(f"/admin/organisations/{duplicate.id}/fusionner",
+                              query_string={"target_id": "", "target_search": "ville de gueret"})
+    assert "Fusionner « Mairie de Guéret » dans « Ville de Guéret »" in text_of(confirmation)
+
+    user = create_user(organisation=duplicate)
+    unknown = client.post(f"/admin/comptes/{user.id}",
+                          data={"role": "contributeur", "organisation_search": "Ville de Gue"})
+    assert unknown.status_code == 422 and "Organisation introuvable" in text_of(unknown)
+    db_session.expire_all()
+    assert db_session.get(User, user.id).organisation_id == duplicate.id  # not detached
+    client.post(f"/admin/comptes/{user.id}",
+                data={"role": "contributeur", "organisation_search": "Ville de Guéret"})
+    db_session.expire_all()
+    assert db_session.get(User, user.id).organisation_id == kept.id

@@ -103,3 +103,19 @@ def test_a_refused_request_cannot_sign_in(app, client, create_organisation, logi
     assert admin.post(f"/admin/comptes/{user.id}/refuser").status_code == 303
     response = sign_in_with_form(client, user.email, "une phrase de passe assez longue")
     assert "Votre demande de compte n'a pas été acceptée." in text_of(response)
+
+
+def test_an_existing_organisation_is_typed_not_picked_from_a_list(client, create_organisation,
+                                                                  db_session, text_of):
+    organisation = create_organisation(name="Ville de Guéret")
+    for number in range(20):
+        create_organisation(name=f"Commune numéro {number}")
+    form = client.get("/inscription").text
+    assert "Commune numéro" not in form and 'data-api="/api/v1/organisations"' in form
+    unknown = client.post("/inscription", data=_request(organisation_search="Ville de Gueret-Sud"))
+    assert unknown.status_code == 422
+    assert "Organisation introuvable" in text_of(unknown)
+    assert 'value="Ville de Gueret-Sud"' in unknown.text  # kept for correcting
+    typed = client.post("/inscription", data=_request(organisation_search="ville de gueret"))
+    assert typed.status_code == 200
+    assert db_session.scalars(select(User)).one().organisation_id == organisation.id

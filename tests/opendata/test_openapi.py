@@ -21,6 +21,7 @@ from kb.search.schema import FACETS
 
 DOCUMENTED_PATHS = {
     "/api/v1/experiences", "/api/v1/experiences/{id}", "/api/v1/territoires",
+    "/api/v1/organisations",
     "/api/v1/openapi.json", "/export.json", "/export.csv", "/flux.atom", "/healthz",
 }
 # Derandomized runs draw the same requests every time (no flaky CI); raise this to explore.

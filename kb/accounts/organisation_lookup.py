@@ -1,0 +1,162 @@
+"""Finding an organisation by what a person typed.
+
+The forms that name an organisation (a write-up's co-filers, the organisation a moderator
+files for) used to list every organisation in a ``<select>``: 6,800 options twice per page at
+10,000 write-ups, 400 ms to render and unusable with a screen reader. They now take a text
+input driven by an autocomplete (``static/js/territory-autocomplete.js``, fed by
+``/api/v1/organisations``) that keeps the chosen id in the field and sends the text shown as
+``<name>_search``; without JavaScript the person types the organisation's name.
+
+Names are matched accent- and case-free (:func:`kb.territories.lookup.fold`) against a
+per-process list of every organisation's id, name, kind and place (about 5 ms a query for
+6,800 organisations). The list is rebuilt when an organisation is added, removed or renamed —
+seen from their count, highest id and total length of names, a few milliseconds to read — and at
+least every :data:`REFRESH_SECONDS` (a rename to a name of the same length).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from threading import Lock
+
+from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import func, select
+
+from kb.accounts.models import Organisation
+from kb.db import row_id, session
+from kb.experiences.vocabularies import ORGANISATION
+from kb.territories.lookup import fold
+from kb.territories.models import Territory
+
+MAX_RESULTS = 20
+MIN_LENGTH = 2
+REFRESH_SECONDS = 600.0
+
+bp = Blueprint("organisation_lookup", __name__)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    name: str
+    folded: str
+    detail: str  # « Commune — Guéret (23) »
+
+    def to_json(self) -> dict:
+        return {"code": str(self.id), "label": self.name, "detail": self.detail}
+
+
+@dataclass
+class _Names:
+    key: tuple
+    built: float
+    entries: tuple[Entry, ...]
+
+
+_lock = Lock()
+
+
+def _detail(kind: str, place: str | None, departement: str | None, place_kind: str | None) -> str:
+    text = ORGANISATION.label_of(kind)
+    if place:
+        numbered = place_kind in ("commune", "departement") and departement
+        text += f" — {place} ({departement})" if numbered else f" — {place}"
+    return text
+
+
+def organisation_entries() -> tuple[Entry, ...]:
+    """Every organisation, by name; cached per application (see the module's docstring)."""
+    key = tuple(session.execute(select(
+        func.count(Organisation.id), func.max(Organisation.id),
+        func.sum(func.length(Organisation.name)))).one())
+    cache = current_app.extensions.get("kb_organisation_names")
+    if cache is not None and cache.key == key and time.monotonic() - cache.built < REFRESH_SECONDS:
+        return cache.entries
+    rows = session.execute(
+        select(Organisation.id, Organisation.name, Organisation.kind, Territory.name,
+               Territory.departement, Territory.kind)
+        .outerjoin(Territory, Territory.code == Organisation.territory_code)
+        .order_by(Organisation.name, Organisation.id)
+    )
+    entries = tuple(Entry(id_, name, fold(name), _detail(kind, place, departement, place_kind))
+                    for id_, name, kind, place, departement, place_kind in rows)
+    with _lock:
+        current_app.extensions["kb_organisation_names"] = _Names(key, time.monotonic(), entries)
+    return entries
+
+
+def search_organisations(q: str, limit: int = MAX_RESULTS) -> list[Entry]:
+    """Organisations whose name holds every word of ``q`` (accents and case aside), best first:
+    the name itself, then names starting with ``q``, then names with every word at a word's
+    start, then anywhere; shorter names first within each rank."""
+    wanted = fold(q or "")
+    if len(wanted) < MIN_LENGTH:
+        return []
+    words = wanted.split()
+    ranked = []
+    for entry in organisation_entries():
+        folded = entry.folded
+        if not all(word in folded for word in words):
+            continue
+        padded = f" {folded}"
+        if folded == wanted:
+            rank = 0
+        elif folded.startswith(wanted):
+            rank = 1
+        elif all(f" {word}" in padded for word in words):
+            rank = 2
+        else:
+            rank = 3
+        ranked.append((rank, len(folded), folded, entry.id, entry))
+    ranked.sort(key=lambda item: item[:4])
+    return [item[-1] for item in ranked[:limit]]
+
+
+def resolve_organisation(value: str | None, search_text: str | None = None) -> Organisation | None:
+    """The organisation meant: ``value`` as an id (what the autocomplete keeps), else the one
+    organisation whose name is exactly ``value`` or ``search_text`` (accents and case aside);
+    ``None`` when unknown or when several organisations bear that name."""
+    organisation_id = row_id(value)
+    if organisation_id:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is not None:
+            return organisation
+    for text in (value, search_text):
+        wanted = fold(text or "")
+        if len(wanted) < MIN_LENGTH:
+            continue
+        exact = [entry for entry in organisation_entries() if entry.folded == wanted]
+        if len(exact) == 1:
+            return session.get(Organisation, exact[0].id)
+    return None
+
+
+def typed_organisation(value: str | None, search_text: str | None,
+                       field: str) -> Organisation | None:
+    """:func:`resolve_organisation` for an optional input: ``None`` when nothing was typed;
+    :class:`~kb.accounts.operations.AccountInvalid` on ``field`` when the text names no
+    organisation."""
+    if not (value or search_text):
+        return None
+    organisation = resolve_organisation(value, search_text)
+    if organisation is None:
+        from kb.accounts.operations import AccountInvalid
+
+        raise AccountInvalid({field: f"Organisation introuvable\u00a0: « {search_text or value} »."
+                                     " Choisissez-la dans la liste proposée."})
+    return organisation
+
+
+def organisation_name(value: str | None) -> str:
+    """The name shown in the input for an organisation id, or an empty string."""
+    organisation_id = row_id(value)
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    return organisation.name if organisation is not None else ""
+
+
+@bp.get("/api/v1/organisations")
+def api_organisations():
+    """Organisation autocomplete: ``q`` (2 characters at least, else an empty list). At most
+    20 objects ``{code, label, detail}``: the id to send, the name, its kind and place."""
+    return jsonify([entry.to_json() for entry in search_organisations(request.args.get("q", ""))])
