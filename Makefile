@@ -70,5 +70,5 @@ clean:
 # on SQLite then on a throwaway PostgreSQL cluster; loopback only. Not part of `make bench`.
 .PHONY: load
 load: install
-	$(BIN)/python bench/mixed_load.py --backend sqlite --output bench/results/load-sqlite.json
-	$(BIN)/python bench/mixed_load.py --backend postgres --output bench/results/load-postgres.json
+	$(BIN)/python bench/mixed_load.py --backend sqlite --synthetic 10000 --output bench/results/load-sqlite.json
+	$(BIN)/python bench/mixed_load.py --backend postgres --synthetic 10000 --output bench/results/load-postgres.json
