@@ -13,6 +13,7 @@ from flask import url_for
 from sqlalchemy import case, func, select
 
 from kb.dashboard import maps
+from kb.dashboard.cache import cached
 from kb.dashboard.figures import PUBLISHED, search_url, territory_names
 from kb.db import session
 from kb.experiences.models import Experience, ExperienceTerm
@@ -71,10 +72,10 @@ def _sums(in_territory, in_region):
     )
 
 
-def territory_figures(territory: Territory, in_territory) -> TerritoryFigures:
-    """Compare ``territory`` (its write-ups: SQL condition ``in_territory``) with its région
-    and the country, theme by theme."""
-    in_region = Experience.region == territory.region
+def _counts(code: str, in_territory) -> tuple[dict[str, Row], tuple]:
+    """Counts by theme and in all (territory, région, country) for the territory ``code``
+    (``in_territory``: the SQL condition of its write-ups, which the code determines)."""
+    in_region = Experience.region == session.get(Territory, code).region
     by_theme = session.execute(
         select(ExperienceTerm.code, *_sums(in_territory, in_region))
         .join(Experience, Experience.id == ExperienceTerm.experience_id)
@@ -82,7 +83,15 @@ def territory_figures(territory: Territory, in_territory) -> TerritoryFigures:
         .group_by(ExperienceTerm.code)
     )
     counts = {code: Row(code, int(a or 0), int(b or 0), int(c)) for code, a, b, c in by_theme}
-    a, b, c = session.execute(select(*_sums(in_territory, in_region)).where(PUBLISHED)).one()
+    total = session.execute(select(*_sums(in_territory, in_region)).where(PUBLISHED)).one()
+    return counts, tuple(total)
+
+
+def territory_figures(territory: Territory, in_territory) -> TerritoryFigures:
+    """Compare ``territory`` (its write-ups: SQL condition ``in_territory``) with its région
+    and the country, theme by theme."""
+    counts, (a, b, c) = cached(  # keyed by the code: the condition follows from it
+        "territory_counts", lambda code: _counts(code, in_territory), territory.code)
     region = None
     if territory.kind not in TOP_KINDS and territory.region:
         region = session.get(Territory, f"R{territory.region}")

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from kb.dashboard import figures, maps
+from kb.dashboard.cache import cached
 from kb.dashboard.figures import search_url
 from kb.dashboard.signals import LABELLER_ROLES, open_reports_count
 from kb.experiences.vocabularies import THEME
@@ -62,8 +63,9 @@ def dashboard_figures(theme: str | None) -> dict:
     # the régions, then the collectivités d'outre-mer (in the table; they have no map outline)
     regions = [place for kind in ("region", "com")
                for place in sorted(figures.territory_names(kind), key=lambda item: fold(item[1]))]
-    counts = figures.counts_by_departement(theme)
-    costs = {cost.theme: cost for cost in figures.median_cost_per_pupil()}
+    counts = cached("counts_by_departement", figures.counts_by_departement, theme)
+    costs = {cost.theme: cost
+             for cost in cached("median_cost_per_pupil", figures.median_cost_per_pupil)}
     labelled = figures.labelled_practices()
     drawn = departement_map(departements, counts, theme)
     return {
@@ -71,9 +73,9 @@ def dashboard_figures(theme: str | None) -> dict:
         "counts": counts,
         "map": drawn.with_markers(practice_marks(labelled, theme)),
         "regions": regions,
-        "theme_region": figures.counts_by_theme_and_region(),
-        "region_totals": figures.counts_by_region(),
-        "years": figures.counts_by_year(theme),
+        "theme_region": cached("counts_by_theme_and_region", figures.counts_by_theme_and_region),
+        "region_totals": cached("counts_by_region", figures.counts_by_region),
+        "years": cached("counts_by_year", figures.counts_by_year, theme),
         "most_replicated": figures.most_replicated(),
         "most_followed": figures.most_followed(),
         "labelled": labelled,
