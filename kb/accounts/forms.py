@@ -19,13 +19,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from kb.accounts import organisation_lookup
 from kb.accounts.auth import MIN_PASSWORD_LENGTH
 from kb.accounts.models import Organisation
-from kb.accounts.organisation_lookup import (
-    organisation_name,
-    resolve_organisation,
-    typed_organisation,
-)
+from kb.accounts.organisation_lookup import resolve_organisation, typed_organisation
 from kb.experiences.form_fields import FrenchForm, email_format, select_choices, strip_text
 from kb.experiences.territory_input import chosen_territory, label_of
 from kb.experiences.vocabularies import ORGANISATION, ROLES
@@ -110,7 +107,8 @@ class RegistrationForm(FrenchForm):
                                 ("nouvelle", "Elle n'y figure pas encore")]),
         validators=[InputRequired("Indiquez si votre organisation figure dans la liste.")],
     )
-    organisation_id = StringField("Organisation", filters=[strip_text])
+    organisation_id = StringField("Organisation", filters=[strip_text],
+                                  description=organisation_lookup.HINT)
     organisation_search = StringField(filters=[strip_text])
     new_organisation_name = StringField(
         "Nom de l'organisation", filters=[strip_text],
@@ -145,10 +143,6 @@ class RegistrationForm(FrenchForm):
     def organisation(self) -> Organisation | None:
         """The existing organisation chosen (typed, or picked in the autocomplete)."""
         return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
-
-    def organisation_label(self) -> str:
-        return (organisation_name(self.organisation_id.data) or self.organisation_search.data
-                or self.organisation_id.data or "")
 
     def validate_new_organisation_name(self, field) -> None:
         """Required when the organisation is new."""
@@ -193,7 +187,8 @@ class AccountAdminForm(FrenchForm):
 
     role = SelectField("Rôle", choices=select_choices(ROLES), validate_choice=False)
     organisation_id = StringField("Organisation", filters=[strip_text],
-                                  description="Obligatoire pour un contributeur.")
+                                  description="Obligatoire pour un contributeur. "
+                                              + organisation_lookup.HINT)
     organisation_search = StringField(filters=[strip_text])
 
     def organisation(self) -> Organisation | None:
@@ -202,10 +197,6 @@ class AccountAdminForm(FrenchForm):
         unknown name must not silently detach the account)."""
         return typed_organisation(self.organisation_id.data, self.organisation_search.data,
                                   "organisation_id")
-
-    def organisation_label(self) -> str:
-        return (organisation_name(self.organisation_id.data) or self.organisation_search.data
-                or self.organisation_id.data or "")
 
 
 class OrganisationForm(FrenchForm):
@@ -244,17 +235,14 @@ class MergeForm(FrenchForm):
 
     target_id = StringField("Organisation à conserver", filters=[strip_text],
                             description="Ses fiches, comptes et co-dépôts recevront ceux de "
-                                        "l'organisation en double, qui sera ensuite supprimée.")
+                                        "l'organisation en double, qui sera ensuite supprimée. "
+                                        + organisation_lookup.HINT)
     target_search = StringField(filters=[strip_text])
 
     def target(self) -> Organisation | None:
         """The organisation to keep; ``None`` if none is named (the merge itself refuses the
         duplicate)."""
         return resolve_organisation(self.target_id.data, self.target_search.data)
-
-    def target_label(self) -> str:
-        return (organisation_name(self.target_id.data) or self.target_search.data
-                or self.target_id.data or "")
 
 
 class ConfirmForm(FrenchForm):

@@ -3,7 +3,7 @@
 The forms that name an organisation (a write-up's co-filers, the organisation a moderator
 files for) used to list every organisation in a ``<select>``: 6,800 options twice per page at
 10,000 write-ups, 400 ms to render and unusable with a screen reader. They now take a text
-input driven by an autocomplete (``static/js/territory-autocomplete.js``, fed by
+input driven by an autocomplete (``static/js/autocomplete.js``, fed by
 ``/api/v1/organisations``) that keeps the chosen id in the field and sends the text shown as
 ``<name>_search``; without JavaScript the person types the organisation's name.
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from threading import Lock
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import func, select
@@ -30,6 +29,8 @@ from kb.territories.lookup import fold
 from kb.territories.models import Territory
 
 MAX_RESULTS = 20
+#: The hint of every organisation input.
+HINT = "Tapez son nom, puis choisissez-la dans la liste proposée."
 MIN_LENGTH = 2
 REFRESH_SECONDS = 600.0
 
@@ -52,9 +53,6 @@ class _Names:
     key: tuple
     built: float
     entries: tuple[Entry, ...]
-
-
-_lock = Lock()
 
 
 def _detail(kind: str, place: str | None, departement: str | None, place_kind: str | None) -> str:
@@ -81,8 +79,7 @@ def organisation_entries() -> tuple[Entry, ...]:
     )
     entries = tuple(Entry(id_, name, fold(name), _detail(kind, place, departement, place_kind))
                     for id_, name, kind, place, departement, place_kind in rows)
-    with _lock:
-        current_app.extensions["kb_organisation_names"] = _Names(key, time.monotonic(), entries)
+    current_app.extensions["kb_organisation_names"] = _Names(key, time.monotonic(), entries)
     return entries
 
 
@@ -122,11 +119,13 @@ def resolve_organisation(value: str | None, search_text: str | None = None) -> O
         organisation = session.get(Organisation, organisation_id)
         if organisation is not None:
             return organisation
-    for text in (value, search_text):
-        wanted = fold(text or "")
-        if len(wanted) < MIN_LENGTH:
-            continue
-        exact = [entry for entry in organisation_entries() if entry.folded == wanted]
+    wanted = [folded for folded in (fold(value or ""), fold(search_text or ""))
+              if len(folded) >= MIN_LENGTH]
+    if not wanted:
+        return None
+    entries = organisation_entries()
+    for folded in wanted:
+        exact = [entry for entry in entries if entry.folded == folded]
         if len(exact) == 1:
             return session.get(Organisation, exact[0].id)
     return None
@@ -149,10 +148,16 @@ def typed_organisation(value: str | None, search_text: str | None,
 
 
 def organisation_name(value: str | None) -> str:
-    """The name shown in the input for an organisation id, or an empty string."""
+    """The name of the organisation whose id is ``value``, or an empty string."""
     organisation_id = row_id(value)
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
     return organisation.name if organisation is not None else ""
+
+
+@bp.app_template_global("organisation_input_label")
+def input_label(value: str | None, search_text: str | None) -> str:
+    """What an organisation input shows: the chosen organisation's name, else the text typed."""
+    return organisation_name(value) or search_text or value or ""
 
 
 @bp.get("/api/v1/organisations")

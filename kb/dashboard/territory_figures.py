@@ -72,10 +72,9 @@ def _sums(in_territory, in_region):
     )
 
 
-def _counts(code: str, in_territory) -> tuple[dict[str, Row], tuple]:
-    """Counts by theme and in all (territory, région, country) for the territory ``code``
-    (``in_territory``: the SQL condition of its write-ups, which the code determines)."""
-    in_region = Experience.region == session.get(Territory, code).region
+def _counts(territory: Territory, in_territory) -> tuple[dict[str, Row], tuple]:
+    """Counts by theme and in all (territory, région, country): plain values, cacheable."""
+    in_region = Experience.region == territory.region
     by_theme = session.execute(
         select(ExperienceTerm.code, *_sums(in_territory, in_region))
         .join(Experience, Experience.id == ExperienceTerm.experience_id)
@@ -91,7 +90,7 @@ def territory_figures(territory: Territory, in_territory) -> TerritoryFigures:
     """Compare ``territory`` (its write-ups: SQL condition ``in_territory``) with its région
     and the country, theme by theme."""
     counts, (a, b, c) = cached(  # keyed by the code: the condition follows from it
-        "territory_counts", lambda code: _counts(code, in_territory), territory.code)
+        "territory_counts", lambda _code: _counts(territory, in_territory), territory.code)
     region = None
     if territory.kind not in TOP_KINDS and territory.region:
         region = session.get(Territory, f"R{territory.region}")

@@ -21,8 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from kb.accounts import organisation_lookup
 from kb.accounts.models import Organisation
-from kb.accounts.organisation_lookup import organisation_name, resolve_organisation
+from kb.accounts.organisation_lookup import input_label, resolve_organisation
 from kb.db import row_id
 from kb.experiences.form_fields import (
     CheckboxesField,
@@ -50,7 +51,8 @@ class CoFilerForm(Form):
     """One co-filing organisation and its role in the project. The organisation is typed, with
     an autocomplete (:mod:`kb.accounts.organisation_lookup`): its id, else the text shown."""
 
-    organisation_id = StringField("Organisation", filters=[strip_text])
+    organisation_id = StringField("Organisation", filters=[strip_text],
+                                  description=organisation_lookup.HINT)
     organisation_search = StringField(filters=[strip_text])
     role = StringField("Son rôle dans le projet", filters=[strip_text],
                        validators=[Length(max=200, message="200 caractères au plus.")])
@@ -157,7 +159,7 @@ class ExperienceForm(FrenchForm):
         values["other_funders"] = [f for f in data["funders"] if f not in KNOWN_FUNDERS]
         values["territory_code_search"] = label_of(data["territory_code"])
         values["cofilers"] = [{"organisation_id": str(c["organisation_id"]),
-                               "organisation_search": organisation_name(c["organisation_id"]),
+                               "organisation_search": input_label(c["organisation_id"], ""),
                                "role": c["role"]}
                               for c in data["cofilers"]]
         return values
@@ -190,11 +192,6 @@ class ExperienceForm(FrenchForm):
                              "role": entry.form.role.data or ""})
         return rows
 
-    def cofiler_label(self, entry) -> str:
-        """What a co-filer's input shows: the chosen organisation's name, else the text typed."""
-        return (organisation_name(entry.organisation_id.data)
-                or entry.organisation_search.data or entry.organisation_id.data or "")
-
     def territory_label(self) -> str:
         """What the autocomplete shows: the chosen territory's label, else the text typed."""
         return label_of(self.territory_code.data) or self.territory_code_search.data or ""
@@ -218,15 +215,12 @@ class NewExperienceForm(ExperienceForm):
 class StaffNewExperienceForm(NewExperienceForm):
     """Filing a write-up as a moderator or admin, on behalf of any organisation."""
 
-    organisation_id = StringField("Organisation qui dépose la fiche", filters=[strip_text])
+    organisation_id = StringField("Organisation qui dépose la fiche", filters=[strip_text],
+                                  description=organisation_lookup.HINT)
     organisation_search = StringField(filters=[strip_text])
 
     def organisation(self) -> Organisation | None:
         return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
-
-    def organisation_label(self) -> str:
-        return (organisation_name(self.organisation_id.data) or self.organisation_search.data
-                or self.organisation_id.data or "")
 
 
 class EditExperienceForm(ExperienceForm):

@@ -1,7 +1,7 @@
 """Reading the territory a person chose in a form.
 
 The form's territory input holds a territory code (``C23096``). With JavaScript it is driven by
-an autocomplete (``static/js/territory-autocomplete.js``) that also sends the text shown
+an autocomplete (``static/js/autocomplete.js``) that also sends the text shown
 (« Guéret (23) ») as ``<name>_search``; without JavaScript the person types a code or a name.
 Either way :func:`resolve_territory` finds the one territory meant, or none when the text is
 unknown or names several territories (Paris the commune and Paris the département).

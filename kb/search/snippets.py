@@ -50,26 +50,27 @@ class MarkFormatter(Formatter):
     def format_token(self, text, token, replace=False) -> str:
         return f"{MARK_START}{get_text(text, token, replace)}{MARK_END}"
 
-    def format_fragment(self, fragment, replace=False) -> str:
-        """The fragment widened to whole words, with « … » where the text goes on."""
+    def _passage(self, fragment, replace=False) -> tuple[str, bool, bool]:
+        """The fragment widened to whole words, and whether the text goes on before and
+        after it."""
         text = fragment.text
         start, end = _word_start(text, fragment.startchar), _word_end(text, fragment.endchar)
         html = (self._text(text[start:fragment.startchar])
                 + super().format_fragment(fragment, replace)
                 + self._text(text[fragment.endchar:end]))
-        prefix = "… " if start > 0 else ""
-        suffix = " …" if end < len(text) else ""
-        return prefix + html.strip() + suffix
+        return html.strip(), start > 0, end < len(text)
+
+    def format_fragment(self, fragment, replace=False) -> str:
+        return self.format([fragment], replace)
 
     def format(self, fragments, replace=False) -> str:
-        """The fragments in text order, one « … » between two of them (each fragment's own
-        ellipses at the joint would read « … … … »)."""
-        parts = [self.format_fragment(fragment, replace=replace) for fragment in fragments]
-        last = len(parts) - 1
-        parts = [part.removeprefix("… ") if index else part for index, part in enumerate(parts)]
-        parts = [part.removesuffix(" …") if index < last else part
-                 for index, part in enumerate(parts)]
-        return self.between.join(parts)
+        """The fragments in text order: one « … » between two of them, and where the text goes
+        on before the first or after the last."""
+        passages = [self._passage(fragment, replace) for fragment in fragments]
+        if not passages:
+            return ""
+        body = self.between.join(html for html, _before, _after in passages)
+        return ("… " if passages[0][1] else "") + body + (" …" if passages[-1][2] else "")
 
 
 def _word_start(text: str, index: int, reach: int = 20) -> int:

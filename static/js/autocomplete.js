@@ -173,7 +173,7 @@
 
   Combobox.prototype.close = function () { this.setOpen(false); this.active = -1; };
 
-  document.querySelectorAll("[data-territory-autocomplete]").forEach(function (group) {
+  document.querySelectorAll("[data-autocomplete]").forEach(function (group) {
     new Combobox(group);
   });
 }());
