@@ -10,13 +10,14 @@ ones (``bench/realistic/``) the relevance judgements are about. The results go t
 Markdown table of ``docs/performance.md``.
 
     python -m bench.run --relevance-only [--out FILE]
-    python -m bench.run --dev-only [--out FILE]
-
-the second measures the held-out development set (``bench/dev/``): the only one ranking
-weights may be tuned on — the two reported sets must not be.
 
 measures relevance alone (both judged sets, per query, engine and FTS5 baselines) into
 ``bench/results/relevance.json`` — a minute, no synthetic corpus.
+
+    python -m bench.run --dev-only [--out FILE]
+
+measures the held-out development sets (``bench/dev/``, ``bench/dev2/``): the only ones ranking
+weights may be tuned on — the two reported sets must not be.
 """
 
 from __future__ import annotations
@@ -291,23 +292,30 @@ def relevance_only(results: dict, out: Path | None) -> dict:
     return results
 
 
-def measure_dev() -> dict:
-    log("relevance: development write-ups (kb import), index, FTS5, judged queries")
+def measure_dev(name: str) -> dict:
+    directory = relevance.DEV_DIRS[name]
+    records = directory / "records.json"
+    log(f"relevance: development set {name} (kb import), index, FTS5, judged queries")
     return _judged_corpus(
-        "dev", lambda d: corpus.load_records(d, relevance.DEV_RECORDS),
-        lambda app: relevance.realistic_keys(app, relevance.DEV_RECORDS),
-        read_judgements(relevance.DEV_JUDGEMENTS))
+        name, lambda d: corpus.load_records(d, records),
+        lambda app: relevance.realistic_keys(app, records),
+        read_judgements(directory / "judgements.txt"))
 
 
 def dev_only(results: dict, out: Path | None) -> dict:
-    """nDCG@10 on the development set alone (what tuning may look at)."""
+    """nDCG@10 on the development sets alone (what tuning may look at), each and pooled."""
     del results["n"], results["seed"]
-    results["relevance"] = {"dev": measure_dev()}
-    for item in results["relevance"]["dev"]["per_query"]:
-        print(f"{item['engine']:.3f}  {item['fts5_or']:.3f}  {item['q']}  {item['engine_top']}")
-    dev = results["relevance"]["dev"]
-    print(f"dev: engine {dev['engine_ndcg10']}, FTS5 OR {dev['fts5_or_ndcg10']}, "
-          f"too few results: {dev['too_few_results']}")
+    results["relevance"] = {name: measure_dev(name) for name in relevance.DEV_DIRS}
+    for name, figures in results["relevance"].items():
+        for item in figures["per_query"]:
+            print(f"{name:5} {item['engine']:.3f}  {item['fts5_or']:.3f}  {item['q']}  "
+                  f"{item['engine_top']}")
+    pooled = [q for figures in results["relevance"].values() for q in figures["per_query"]]
+    for name, figures in results["relevance"].items():
+        print(f"{name}: engine {figures['engine_ndcg10']}, FTS5 OR {figures['fts5_or_ndcg10']}, "
+              f"too few results: {figures['too_few_results']}")
+    print(f"pooled ({len(pooled)} queries): engine {relevance.mean(pooled, 'engine')}, "
+          f"FTS5 OR {relevance.mean(pooled, 'fts5_or')}")
     if out:
         _write_json(results, [out])
     return results

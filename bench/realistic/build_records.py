@@ -1,6 +1,8 @@
 """Build ``records.json`` (the ``kb import`` format) from the readable write-ups.
 
-    python -m bench.realistic.build_records
+    python -m bench.realistic.build_records [DIRECTORY]
+
+(``DIRECTORY``: another set in the same format, e.g. ``bench/dev2``; this one by default.)
 
 The write-ups live in ``writeups_*.txt``: one block per write-up, starting ``=== key``, then
 ``name: value`` lines (territory, organisation « name | kind », vocabulary codes separated by
@@ -103,4 +105,6 @@ def main(directory: Path = HERE) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
