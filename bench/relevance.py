@@ -32,8 +32,7 @@ REALISTIC_JUDGEMENTS = REALISTIC_DIR / "judgements.txt"
 #: The held-out development sets: for tuning only, never reported as the engine's relevance.
 #: ``dev`` (40 write-ups, 40 queries) was written first; ``dev2`` (60 write-ups) when ``dev``
 #: no longer told candidate changes apart.
-DEV_DIRS = {name: BENCH_DIR / name for name in ("dev", "dev2")
-            if (BENCH_DIR / name / "judgements.txt").exists()}
+DEV_DIRS = {name: BENCH_DIR / name for name in ("dev", "dev2")}
 DEV_DIR = DEV_DIRS["dev"]
 DEV_RECORDS = DEV_DIR / "records.json"
 DEV_JUDGEMENTS = DEV_DIR / "judgements.txt"

@@ -51,6 +51,25 @@ def test_realistic_set_has_40_write_ups_and_40_judged_queries_naming_them():
         assert set(item.grades.values()) <= {1, 2, 3}
 
 
+@pytest.mark.parametrize("name", ["dev", "dev2"])
+def test_development_sets_are_built_from_their_sources_and_judged_on_their_write_ups(name):
+    from bench.realistic.build_records import build
+    from bench.relevance import DEV_DIRS
+
+    directory = DEV_DIRS[name]
+    records = json.loads((directory / "records.json").read_text(encoding="utf-8"))
+    assert records == build(directory)
+    keys = {record["bench_key"] for record in records}
+    assert len(keys) == len(records) >= 40
+    judged = read_judgements(directory / "judgements.txt")
+    assert len(judged) >= 40
+    assert len({item.q for item in judged}) == len(judged)
+    for item in judged:
+        assert item.grades and set(item.grades) <= keys, item.q
+        assert set(item.grades.values()) <= {1, 2, 3}
+        assert max(item.grades.values()) >= 2, item.q
+
+
 def test_ndcg_is_one_for_the_ideal_order_and_less_otherwise():
     grades = {"a1": 3, "a2": 1}
     assert ndcg(["a1", "a2"], grades) == 1
