@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from whoosh.query import Or, Term
 
 from kb.experiences.models import TEXT_FIELDS, Experience
@@ -28,6 +29,7 @@ from kb.html import markdown_to_text
 from kb.search.facets import MaskFilter, docnums_of
 from kb.search.indexer import extension
 from kb.search.queries import fetch_in_order
+from kb.search.scoring import bools
 from kb.territories.lookup import population_band
 from kb.territories.models import Territory
 
@@ -132,7 +134,7 @@ def comparable_experiences(reference: Reference, limit: int = 10) -> list[Compar
 def _rank_candidates(view, reference: Reference) -> dict[int, Rank]:
     """{docnum: rank} for the candidate pool."""
     features = _features(view.facets, reference)
-    content = _content_scores(view.searcher, reference)
+    content = _content_scores(view, reference)
     pool = _pool(view.facets, features) | set(content)
     tests = {name: MaskFilter(mask) for name, mask in features.items() if mask}
     ranks = {}
@@ -193,18 +195,30 @@ def _take(iterator, count: int) -> list[int]:
     return taken
 
 
-def _content_scores(searcher, reference: Reference) -> dict[int, float]:
-    """More like this: the key terms of the reference text, searched in the whole index."""
+def _content_scores(view, reference: Reference) -> dict[int, float]:
+    """More like this: the key terms of the reference text, scored over the whole index as
+    arrays (:mod:`kb.search.scoring`, Whoosh's BM25F numbers), the best
+    :data:`CONTENT_CANDIDATES` kept. Whoosh's own matchers took over a second here at 10,000
+    write-ups: the key terms are common words of long posting lists."""
     if not reference.text.strip():
         return {}
+    searcher = view.searcher
     key_terms = searcher.key_terms_from_text("body", reference.text, numterms=12)
     if not key_terms:
         return {}
     query = Or([Term("body", word, boost=weight) for word, weight in key_terms])
-    results = searcher.search(query, limit=CONTENT_CANDIDATES)
-    top = results.top_n
-    best = top[0][0] if top else 0
-    return {docnum: score / best for score, docnum in top} if best > 0 else {}
+    scores = view.scorer.scores(query) * bools(view.facets.live, view.scorer.size)
+    matching = np.flatnonzero(scores > 0)
+    if not len(matching):
+        return {}
+    if len(matching) > CONTENT_CANDIDATES:
+        # Everything tied with the last one kept stays in, so that ties go by document number.
+        threshold = np.partition(scores[matching], -CONTENT_CANDIDATES)[-CONTENT_CANDIDATES]
+        matching = matching[scores[matching] >= threshold]
+    top = sorted(matching.tolist(), key=lambda docnum: (-scores[docnum], docnum))
+    top = top[:CONTENT_CANDIDATES]
+    best = float(scores[top[0]])
+    return {docnum: float(scores[docnum]) / best for docnum in top}
 
 
 def explain(reference: Reference, experience: Experience, closeness: float) -> str:

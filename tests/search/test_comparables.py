@@ -216,3 +216,42 @@ def test_a_small_pool_still_holds_the_most_alike(create_experience, commune_code
         create_experience(title="Ailleurs", territory_code=code, themes=("equipement",))
     create_experience(title="Gentioux", territory_code=GENTIOUX, themes=("equipement",))
     assert _titles(reference)[0] == "Gentioux"
+
+
+def test_content_closeness_equals_whoosh_search_across_segments_and_deletions(
+        app, create_experience, change_experience, sync_index, monkeypatch):
+    """The « more like this » scores, computed as arrays, are Whoosh's own top results (its
+    matchers, one document at a time): same write-ups, same closeness; deleted versions of a
+    changed write-up are not among them."""
+    from whoosh.query import Or, Term
+
+    from kb.search import comparables
+    from kb.search.comparables import Reference, _content_scores
+    from kb.search.indexer import extension
+    from kb.territories.models import Territory
+
+    texts = ["Robots Thymio et programmation Scratch au collège.",
+             "Programmation de robots, un club de robotique le mercredi.",
+             "Tablettes et robots pour les écoles du village.",
+             "Fibre optique pour les écoles.", "Scratch et Thymio en classe de CM2, des robots."]
+    written = [create_experience(title=f"Projet {n}", context=text)
+               for n, text in enumerate(texts)]
+    sync_index()
+    change_experience(written[1], context="Robots Thymio, Scratch et programmation, encore.")
+    sync_index()
+    create_experience(title="Plus tard", context="Des robots Thymio dans un second segment.")
+    sync_index()
+    with app.app_context(), extension(app).service.view() as view:
+        assert len(view.matches.leaves) > 1
+        assert view.facets.live.bit_count() < view.searcher.reader().doc_count_all()
+        reference = Reference(Territory(code=GUERET), text="Robots Thymio, Scratch, programmation")
+        key_terms = view.searcher.key_terms_from_text("body", reference.text, numterms=12)
+        query = Or([Term("body", word, boost=weight) for word, weight in key_terms])
+        for limit in (2, 10):  # fewer than the matches (the partial selection), more
+            monkeypatch.setattr(comparables, "CONTENT_CANDIDATES", limit)
+            closeness = _content_scores(view, reference)
+            top = view.searcher.search(query, limit=limit).top_n
+            expected = {docnum: score / top[0][0] for score, docnum in top}
+            assert set(closeness) == set(expected)
+            for docnum, value in expected.items():
+                assert closeness[docnum] == pytest.approx(value, rel=1e-9)
