@@ -136,6 +136,7 @@ def test_healthz_reports_warm_up_state(app, client, corpus):
     warm = client.get("/healthz").get_json()["index"]["warm"]
     assert warm["state"] == "ready" and warm["generation"] and warm["seconds"] >= 0
     assert extension(app).service.shared_files.opened()
+    assert "kb_organisation_names" in app.extensions  # the autocomplete's list is built
 
 
 def test_gunicorn_configuration_loads(tmp_path):
