@@ -32,6 +32,7 @@ from kb.accounts.operations import (
     set_account_active,
     update_organisation,
 )
+from kb.accounts.organisation_lookup import unknown_message
 from kb.db import session
 from kb.experiences.operations import ExperienceInvalid, update_term_labels
 from kb.experiences.terms import term_labels
@@ -217,10 +218,9 @@ def merge(organisation_id: int):
     form = MergeForm()
     if request.form.get("confirmation") != "oui":
         return _merge_step(duplicate, form)
-    kept, name = form.target(), duplicate.name
+    name = duplicate.name
     try:
-        if kept is None:
-            raise AccountInvalid({"target_id": "Choisissez l'organisation à conserver."})
+        kept = _kept(form)
         merge_organisations(duplicate, kept, current_user)
     except AccountInvalid as invalid:
         return _merge_refused(duplicate, form, invalid)
@@ -229,13 +229,21 @@ def merge(organisation_id: int):
     return redirect(url_for("admin.organisation", organisation_id=kept.id), 303)
 
 
+def _kept(form: MergeForm) -> Organisation:
+    """The organisation to keep, or :class:`AccountInvalid` saying why none is."""
+    kept = form.target()
+    if kept is None:
+        typed = form.target_search.data or form.target_id.data
+        raise AccountInvalid({"target_id": unknown_message(typed) if typed
+                              else "Choisissez l'organisation à conserver."})
+    return kept
+
+
 def _merge_step(duplicate: Organisation, form: MergeForm):
     """The confirmation page for the organisation chosen, or the organisation's page with the
     reason the choice is refused."""
-    kept = form.target()
     try:
-        if kept is None:
-            raise AccountInvalid({"target_id": "Choisissez l'organisation à conserver."})
+        kept = _kept(form)
         preview = merge_preview(duplicate, kept, current_user)
     except AccountInvalid as invalid:
         return _merge_refused(duplicate, form, invalid)

@@ -22,7 +22,12 @@ from wtforms.validators import (
 from kb.accounts import organisation_lookup
 from kb.accounts.auth import MIN_PASSWORD_LENGTH
 from kb.accounts.models import Organisation
-from kb.accounts.organisation_lookup import resolve_organisation, typed_organisation
+from kb.accounts.organisation_lookup import (
+    homonyms,
+    resolve_organisation,
+    typed_organisation,
+    unknown_message,
+)
 from kb.experiences.form_fields import FrenchForm, email_format, select_choices, strip_text
 from kb.experiences.territory_input import chosen_territory, label_of
 from kb.experiences.vocabularies import ORGANISATION, ROLES
@@ -137,6 +142,9 @@ class RegistrationForm(FrenchForm):
             raise ValidationError("Tapez le nom de votre organisation et choisissez-la dans "
                                   "la liste proposée.")
         if self.organisation() is None:
+            typed = self.organisation_search.data or field.data
+            if len(homonyms(typed)) > 1:
+                raise ValidationError(unknown_message(typed))
             raise ValidationError("Organisation introuvable\u00a0: choisissez-la dans la liste "
                                   "proposée, ou indiquez qu'elle n'y figure pas encore.")
 

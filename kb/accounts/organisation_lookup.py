@@ -47,6 +47,12 @@ class Entry:
     def to_json(self) -> dict:
         return {"code": str(self.id), "label": self.name, "detail": self.detail}
 
+    @property
+    def qualified(self) -> str:
+        """The name with its kind and place — what tells homonyms apart without JavaScript:
+        « Ville de Saint-Denis (Commune — Saint-Denis (93)) »."""
+        return f"{self.name} ({self.detail})"
+
 
 @dataclass
 class _Names:
@@ -112,8 +118,9 @@ def search_organisations(q: str, limit: int = MAX_RESULTS) -> list[Entry]:
 
 def resolve_organisation(value: str | None, search_text: str | None = None) -> Organisation | None:
     """The organisation meant: ``value`` as an id (what the autocomplete keeps), else the one
-    organisation whose name is exactly ``value`` or ``search_text`` (accents and case aside);
-    ``None`` when unknown or when several organisations bear that name."""
+    organisation whose name — or, among homonyms, whose :attr:`Entry.qualified` name — is
+    exactly ``value`` or ``search_text`` (accents and case aside); ``None`` when unknown or
+    still ambiguous."""
     organisation_id = row_id(value)
     if organisation_id:
         organisation = session.get(Organisation, organisation_id)
@@ -126,9 +133,31 @@ def resolve_organisation(value: str | None, search_text: str | None = None) -> O
     entries = organisation_entries()
     for folded in wanted:
         exact = [entry for entry in entries if entry.folded == folded]
+        if len(exact) > 1:  # homonyms: the name with its kind and place tells them apart
+            exact = [entry for entry in entries if fold(entry.qualified) == folded]
+        if not exact:
+            exact = [entry for entry in entries if fold(entry.qualified) == folded]
         if len(exact) == 1:
             return session.get(Organisation, exact[0].id)
     return None
+
+
+def homonyms(text: str | None) -> list[Entry]:
+    """The organisations bearing exactly the name ``text`` (accents and case aside)."""
+    folded = fold(text or "")
+    return [entry for entry in organisation_entries() if entry.folded == folded] if folded else []
+
+
+def unknown_message(text: str | None) -> str:
+    """Why a typed organisation was not accepted, in French: several bear that name (and how to
+    type the one meant), or none does."""
+    same = homonyms(text)
+    if len(same) > 1:
+        forms = " ou ".join(f"«\u00a0{entry.qualified}\u00a0»" for entry in same[:4])
+        return (f"Plusieurs organisations s'appellent «\u00a0{text}\u00a0»\u00a0: choisissez "
+                f"la vôtre dans la liste proposée, ou tapez {forms}.")
+    return (f"Organisation introuvable\u00a0: «\u00a0{text}\u00a0». Choisissez-la dans la liste "
+            "proposée, ou tapez son nom exact.")
 
 
 def typed_organisation(value: str | None, search_text: str | None,
@@ -142,8 +171,7 @@ def typed_organisation(value: str | None, search_text: str | None,
     if organisation is None:
         from kb.accounts.operations import AccountInvalid
 
-        raise AccountInvalid({field: f"Organisation introuvable\u00a0: « {search_text or value} »."
-                                     " Choisissez-la dans la liste proposée."})
+        raise AccountInvalid({field: unknown_message(search_text or value)})
     return organisation
 
 

@@ -19,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from kb.accounts import organisation_lookup
 from kb.accounts.models import Organisation
@@ -221,6 +221,13 @@ class StaffNewExperienceForm(NewExperienceForm):
 
     def organisation(self) -> Organisation | None:
         return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
+
+    def validate_organisation_id(self, field) -> None:
+        """A name typed must name one organisation: never file silently for another (the
+        staff member's own) when it does not."""
+        typed = self.organisation_search.data or field.data
+        if typed and self.organisation() is None:
+            raise ValidationError(organisation_lookup.unknown_message(typed))
 
 
 class EditExperienceForm(ExperienceForm):

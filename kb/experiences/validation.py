@@ -13,6 +13,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from kb.accounts.models import Organisation
+from kb.accounts.organisation_lookup import unknown_message
 from kb.db import session
 from kb.experiences.snapshot import EDITABLE_FIELDS, VOCABULARY_FIELDS
 from kb.experiences.vocabularies import BY_NAME, EVIDENCE_CODES, PROJECT_STATE_CODES
@@ -169,8 +170,7 @@ def _check_cofilers(data: dict):
     elif len(set(ids)) != len(ids):
         yield "cofilers", "Une organisation est indiquée deux fois."
     elif unknown := [i for i in ids if not isinstance(i, int)]:
-        yield "cofilers", (f"Organisation introuvable : « {unknown[0]} ». Choisissez-la dans "
-                           "la liste proposée, ou tapez son nom exact.")
+        yield "cofilers", unknown_message(str(unknown[0]))
     elif not all(session.get(Organisation, i) for i in ids):
         yield "cofilers", "Une organisation co-déposante n'existe plus : choisissez-la à nouveau."
     elif any(len(c.get("role") or "") > SHORT_MAX for c in cofilers):

@@ -180,6 +180,22 @@ def test_an_organisation_cannot_be_merged_into_itself(client, login_as, create_o
     assert shown.status_code == 422
 
 
+def test_a_merge_target_typed_wrong_says_why(client, login_as, create_organisation, text_of):
+    login_as("admin")
+    duplicate = create_organisation(name="Mairie de Saint-Denis", territory_code="C93066")
+    create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    create_organisation(name="Ville de Saint-Denis", territory_code="C97411")
+    for typed, message in (("Ville de Saint-Denys", "Organisation introuvable"),
+                           ("Ville de Saint-Denis", "Plusieurs organisations s'appellent")):
+        response = client.post(f"/admin/organisations/{duplicate.id}/fusionner",
+                               data={"target_search": typed})
+        assert response.status_code == 422
+        assert message in text_of(response)
+    chosen = client.post(f"/admin/organisations/{duplicate.id}/fusionner", data={
+        "target_search": "Ville de Saint-Denis (Commune — Saint-Denis (974))"})
+    assert chosen.status_code == 200 and "Confirmer la fusion" in text_of(chosen)
+
+
 def test_a_merge_is_never_one_click(client, login_as, create_organisation, db_session,
                                     text_of):
     """Issue 15: posting the choice without the confirmation shows the confirmation page and

@@ -119,3 +119,17 @@ def test_an_existing_organisation_is_typed_not_picked_from_a_list(client, create
     typed = client.post("/inscription", data=_request(organisation_search="ville de gueret"))
     assert typed.status_code == 200
     assert db_session.scalars(select(User)).one().organisation_id == organisation.id
+
+
+def test_a_request_naming_homonyms_says_how_to_tell_them_apart(client, create_organisation,
+                                                               db_session, text_of):
+    create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    reunion = create_organisation(name="Ville de Saint-Denis", territory_code="C97411")
+    refused = client.post("/inscription", data=_request(organisation_search="Ville de Saint-Denis"))
+    assert refused.status_code == 422
+    assert "Ville de Saint-Denis (Commune — Saint-Denis (974))" in text_of(refused)
+    assert db_session.scalars(select(User)).first() is None
+    accepted = client.post("/inscription", data=_request(
+        organisation_search="Ville de Saint-Denis (Commune — Saint-Denis (974))"))
+    assert "Votre demande est envoyée" in text_of(accepted)
+    assert db_session.scalars(select(User)).one().organisation_id == reunion.id

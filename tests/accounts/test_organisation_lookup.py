@@ -44,6 +44,23 @@ def test_what_was_typed_resolves_to_one_organisation(app, db_session, create_org
         assert resolve_organisation("999999") is None
 
 
+def test_homonyms_are_told_apart_by_kind_and_place(app, db_session, create_organisation):
+    from kb.accounts.organisation_lookup import unknown_message
+
+    north = create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    reunion = create_organisation(name="Ville de Saint-Denis", territory_code="C97411")
+    with app.test_request_context():
+        assert resolve_organisation("Ville de Saint-Denis") is None
+        message = unknown_message("Ville de Saint-Denis")
+        assert message.startswith("Plusieurs organisations s'appellent")
+        assert "Ville de Saint-Denis (Commune — Saint-Denis (93))" in message
+        assert "Ville de Saint-Denis (Commune — Saint-Denis (974))" in message
+        assert resolve_organisation("", "ville de saint-denis (commune — saint-denis (974))") \
+            == reunion  # the form the message gives, typed without accents
+        assert resolve_organisation("Ville de Saint-Denis (Commune — Saint-Denis (93))") == north
+        assert unknown_message("Ville de Nulle-Part").startswith("Organisation introuvable")
+
+
 def test_a_new_or_renamed_organisation_is_found_at_once(app, db_session,
                                                         create_organisation):
     create_organisation(name="Ville de Tulle")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 
 def _latest(db_session):
@@ -75,3 +75,44 @@ def test_moderators_type_the_filing_organisation(client, login_as, create_organi
         experience_data(), organisation_search="departement de la creuse"))
     assert typed.status_code == 303
     assert _latest(db_session).organisation_id == creuse.id
+
+
+def test_staff_never_file_silently_for_their_own_organisation(
+        client, login_as, create_organisation, db_session, experience_data, encode_form,
+        text_of):
+    """A moderator of an organisation who types a name that names none (a typo, or two
+    homonyms) is told so; the write-up is not filed for the moderator's own organisation."""
+    from kb.experiences.models import Experience
+
+    own = create_organisation(name="Rectorat de Limoges", kind="etat")
+    login_as("moderateur", organisation=own)
+    create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    reunion = create_organisation(name="Ville de Saint-Denis", territory_code="C97411")
+    before = db_session.scalar(select(func.count(Experience.id)))
+    typo = client.post("/experiences/nouvelle", data=encode_form(
+        experience_data(), organisation_search="Département de la Cruse"))
+    assert typo.status_code == 422
+    assert "Organisation introuvable" in text_of(typo)
+    twins = client.post("/experiences/nouvelle", data=encode_form(
+        experience_data(), organisation_search="Ville de Saint-Denis"))
+    assert twins.status_code == 422
+    assert "Plusieurs organisations s'appellent" in text_of(twins)
+    assert db_session.scalar(select(func.count(Experience.id))) == before
+    qualified = "Ville de Saint-Denis (Commune — Saint-Denis (974))"
+    chosen = client.post("/experiences/nouvelle", data=encode_form(
+        experience_data(), organisation_search=qualified))
+    assert chosen.status_code == 303
+    assert _latest(db_session).organisation_id == reunion.id
+
+
+def test_a_homonymous_cofiler_is_refused_with_the_forms_that_tell_them_apart(
+        client, login_as, create_organisation, experience_data, encode_form, text_of):
+    create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    create_organisation(name="Ville de Saint-Denis", territory_code="C97411")
+    login_as("contributeur")
+    response = client.post("/experiences/nouvelle", data=encode_form(experience_data(), **{
+        "cofilers-0-organisation_search": "Ville de Saint-Denis"}))
+    assert response.status_code == 422
+    text = text_of(response)
+    assert "Plusieurs organisations s'appellent" in text
+    assert "Ville de Saint-Denis (Commune — Saint-Denis (93))" in text
