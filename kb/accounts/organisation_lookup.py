@@ -33,6 +33,7 @@ MAX_RESULTS = 20
 HINT = "Tapez son nom, puis choisissez-la dans la liste proposée."
 MIN_LENGTH = 2
 REFRESH_SECONDS = 600.0
+QUOTED_MAX = 80  # characters of the typed text a message quotes
 
 bp = Blueprint("organisation_lookup", __name__)
 
@@ -152,6 +153,7 @@ def unknown_message(text: str | None) -> str:
     """Why a typed organisation was not accepted, in French: several bear that name (and how to
     type the one meant), or none does."""
     same = homonyms(text)
+    text = text if len(text or "") <= QUOTED_MAX else f"{text[:QUOTED_MAX].rstrip()}…"
     if len(same) > 1:
         forms = " ou ".join(f"«\u00a0{entry.qualified}\u00a0»" for entry in same[:4])
         return (f"Plusieurs organisations s'appellent «\u00a0{text}\u00a0»\u00a0: choisissez "

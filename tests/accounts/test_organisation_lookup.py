@@ -59,6 +59,8 @@ def test_homonyms_are_told_apart_by_kind_and_place(app, db_session, create_organ
             == reunion  # the form the message gives, typed without accents
         assert resolve_organisation("Ville de Saint-Denis (Commune — Saint-Denis (93))") == north
         assert unknown_message("Ville de Nulle-Part").startswith("Organisation introuvable")
+        long_text = "Ville de " + "Nulle-Part " * 100
+        assert len(unknown_message(long_text)) < 200  # the text typed is quoted, cut
 
 
 def test_a_new_or_renamed_organisation_is_found_at_once(app, db_session,

@@ -99,7 +99,7 @@ def test_staff_filing_for_an_unreadable_organisation_id_is_refused(client, login
     for raw in ("²", HUGE, "abc", "-1"):
         response = client.post("/experiences/nouvelle", data={**VALID, "organisation_id": raw})
         assert response.status_code == 422, raw
-        assert "Choisissez l'organisation qui dépose la fiche." in french(response)
+        assert "Organisation introuvable" in french(response)  # never filed for another one
 
 
 def test_an_edit_with_an_unreadable_version_is_a_conflict_not_a_crash(
