@@ -33,9 +33,6 @@ REALISTIC_JUDGEMENTS = REALISTIC_DIR / "judgements.txt"
 #: ``dev`` (40 write-ups, 40 queries) was written first; ``dev2`` (60 write-ups) when ``dev``
 #: no longer told candidate changes apart.
 DEV_DIRS = {name: BENCH_DIR / name for name in ("dev", "dev2")}
-DEV_DIR = DEV_DIRS["dev"]
-DEV_RECORDS = DEV_DIR / "records.json"
-DEV_JUDGEMENTS = DEV_DIR / "judgements.txt"
 #: A query with at least this many judged write-ups must return at least as many results.
 ENOUGH = 3
 

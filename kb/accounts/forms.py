@@ -23,7 +23,6 @@ from kb.accounts import organisation_lookup
 from kb.accounts.auth import MIN_PASSWORD_LENGTH
 from kb.accounts.models import Organisation
 from kb.accounts.organisation_lookup import (
-    homonyms,
     resolve_organisation,
     typed_organisation,
     unknown_message,
@@ -142,11 +141,10 @@ class RegistrationForm(FrenchForm):
             raise ValidationError("Tapez le nom de votre organisation et choisissez-la dans "
                                   "la liste proposée.")
         if self.organisation() is None:
-            typed = self.organisation_search.data or field.data
-            if len(homonyms(typed)) > 1:
-                raise ValidationError(unknown_message(typed))
-            raise ValidationError("Organisation introuvable\u00a0: choisissez-la dans la liste "
-                                  "proposée, ou indiquez qu'elle n'y figure pas encore.")
+            raise ValidationError(unknown_message(
+                self.organisation_search.data or field.data,
+                "Organisation introuvable\u00a0: choisissez-la dans la liste proposée, ou "
+                "indiquez qu'elle n'y figure pas encore."))
 
     def organisation(self) -> Organisation | None:
         """The existing organisation chosen (typed, or picked in the autocomplete)."""

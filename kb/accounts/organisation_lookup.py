@@ -44,15 +44,20 @@ class Entry:
     name: str
     folded: str
     detail: str  # « Commune — Guéret (23) »
+    folded_qualified: str  # :attr:`qualified`, folded: what tells homonyms apart
 
     def to_json(self) -> dict:
         return {"code": str(self.id), "label": self.name, "detail": self.detail}
 
     @property
     def qualified(self) -> str:
-        """The name with its kind and place — what tells homonyms apart without JavaScript:
-        « Ville de Saint-Denis (Commune — Saint-Denis (93)) »."""
-        return f"{self.name} ({self.detail})"
+        return _qualified(self.name, self.detail)
+
+
+def _qualified(name: str, detail: str) -> str:
+    """The name with its kind and place — what tells homonyms apart without JavaScript:
+    « Ville de Saint-Denis (Commune — Saint-Denis (93)) »."""
+    return f"{name} ({detail})"
 
 
 @dataclass
@@ -84,8 +89,11 @@ def organisation_entries() -> tuple[Entry, ...]:
         .outerjoin(Territory, Territory.code == Organisation.territory_code)
         .order_by(Organisation.name, Organisation.id)
     )
-    entries = tuple(Entry(id_, name, fold(name), _detail(kind, place, departement, place_kind))
-                    for id_, name, kind, place, departement, place_kind in rows)
+    entries = []
+    for id_, name, kind, place, departement, place_kind in rows:
+        detail = _detail(kind, place, departement, place_kind)
+        entries.append(Entry(id_, name, fold(name), detail, fold(_qualified(name, detail))))
+    entries = tuple(entries)
     current_app.extensions["kb_organisation_names"] = _Names(key, time.monotonic(), entries)
     return entries
 
@@ -134,32 +142,25 @@ def resolve_organisation(value: str | None, search_text: str | None = None) -> O
     entries = organisation_entries()
     for folded in wanted:
         exact = [entry for entry in entries if entry.folded == folded]
-        if len(exact) > 1:  # homonyms: the name with its kind and place tells them apart
-            exact = [entry for entry in entries if fold(entry.qualified) == folded]
-        if not exact:
-            exact = [entry for entry in entries if fold(entry.qualified) == folded]
+        if len(exact) != 1:  # unknown, or homonyms: the name with its kind and place
+            exact = [entry for entry in entries if entry.folded_qualified == folded]
         if len(exact) == 1:
             return session.get(Organisation, exact[0].id)
     return None
 
 
-def homonyms(text: str | None) -> list[Entry]:
-    """The organisations bearing exactly the name ``text`` (accents and case aside)."""
-    folded = fold(text or "")
-    return [entry for entry in organisation_entries() if entry.folded == folded] if folded else []
-
-
-def unknown_message(text: str | None) -> str:
+def unknown_message(text: str | None, not_found: str | None = None) -> str:
     """Why a typed organisation was not accepted, in French: several bear that name (and how to
-    type the one meant), or none does."""
-    same = homonyms(text)
+    type the one meant), or none does (``not_found``, or the general message)."""
+    folded = fold(text or "")
+    same = [entry for entry in organisation_entries() if entry.folded == folded] if folded else []
     text = text if len(text or "") <= QUOTED_MAX else f"{text[:QUOTED_MAX].rstrip()}…"
     if len(same) > 1:
         forms = " ou ".join(f"«\u00a0{entry.qualified}\u00a0»" for entry in same[:4])
         return (f"Plusieurs organisations s'appellent «\u00a0{text}\u00a0»\u00a0: choisissez "
                 f"la vôtre dans la liste proposée, ou tapez {forms}.")
-    return (f"Organisation introuvable\u00a0: «\u00a0{text}\u00a0». Choisissez-la dans la liste "
-            "proposée, ou tapez son nom exact.")
+    return not_found or (f"Organisation introuvable\u00a0: «\u00a0{text}\u00a0». Choisissez-la "
+                         "dans la liste proposée, ou tapez son nom exact.")
 
 
 def typed_organisation(value: str | None, search_text: str | None,

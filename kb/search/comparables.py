@@ -29,6 +29,7 @@ from kb.html import markdown_to_text
 from kb.search.facets import MaskFilter, docnums_of
 from kb.search.indexer import extension
 from kb.search.queries import fetch_in_order
+from kb.search.ranking import top_indexes
 from kb.search.scoring import bools
 from kb.territories.lookup import population_band
 from kb.territories.models import Territory
@@ -211,14 +212,10 @@ def _content_scores(view, reference: Reference) -> dict[int, float]:
     matching = np.flatnonzero(scores > 0)
     if not len(matching):
         return {}
-    if len(matching) > CONTENT_CANDIDATES:
-        # Everything tied with the last one kept stays in, so that ties go by document number.
-        threshold = np.partition(scores[matching], -CONTENT_CANDIDATES)[-CONTENT_CANDIDATES]
-        matching = matching[scores[matching] >= threshold]
-    top = sorted(matching.tolist(), key=lambda docnum: (-scores[docnum], docnum))
-    top = top[:CONTENT_CANDIDATES]
+    top = matching[top_indexes(matching, np.zeros(len(matching), dtype=np.int32),
+                               scores[matching], CONTENT_CANDIDATES)[:CONTENT_CANDIDATES]]
     best = float(scores[top[0]])
-    return {docnum: float(scores[docnum]) / best for docnum in top}
+    return {int(docnum): float(scores[docnum]) / best for docnum in top}
 
 
 def explain(reference: Reference, experience: Experience, closeness: float) -> str:

@@ -32,7 +32,7 @@ def ranked_page(scorer: Scorer, matches: MatchMasks, parsed: ParsedQuery, query,
                 offset: int, limit: int) -> list[int]:
     """Document numbers of the page ``[offset, offset + limit)`` in rank order."""
     docnums, coverage, scores = rank_keys(scorer, matches, parsed, query, selected)
-    order = _top(docnums, coverage, scores, offset + limit)
+    order = top_indexes(docnums, coverage, scores, offset + limit)
     return docnums[order[offset:offset + limit]].tolist()
 
 
@@ -61,7 +61,8 @@ def rank_keys(scorer: Scorer, matches: MatchMasks, parsed: ParsedQuery, query, s
     return docnums, coverage, scores
 
 
-def _top(docnums: np.ndarray, coverage: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
+def top_indexes(docnums: np.ndarray, coverage: np.ndarray, scores: np.ndarray,
+                count: int) -> np.ndarray:
     """Indexes of the ``count`` first documents by (coverage, score) decreasing, then document
     number: a partial selection first when the matches are many."""
     if count < len(docnums) // 4:
