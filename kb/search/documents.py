@@ -77,11 +77,16 @@ def load_experiences(session: Session, ids: Iterable[int]) -> list[Experience]:
     return list(session.scalars(query))
 
 
-def published_id_batches(session: Session, size: int = BATCH_SIZE) -> Iterator[list[int]]:
-    """Ids of every published write-up, in batches, by increasing id."""
-    ids = list(session.scalars(
+def published_ids(session: Session) -> list[int]:
+    """Ids of every published write-up, increasing."""
+    return list(session.scalars(
         select(Experience.id).where(Experience.state == "publiee").order_by(Experience.id)
     ))
+
+
+def published_id_batches(session: Session, size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    """Ids of every published write-up, in batches, by increasing id."""
+    ids = published_ids(session)
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
 

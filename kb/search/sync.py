@@ -28,6 +28,7 @@ from kb.search.models import OutboxEntry
 from kb.search.schema import SCHEMA_VERSION, index_writer
 from kb.search.shared import segment_ids, write_missing
 from kb.search.store import MAX_GAPS, Cursor, IndexStore, IndexUnavailable
+from kb.search.writing import write_generation
 
 log = logging.getLogger(__name__)
 SYNC_BATCH = 500
@@ -199,23 +200,7 @@ def build_generation(store: IndexStore, session: Session, procs: int = 1) -> tup
 
 
 def _fill(index, session: Session, procs: int) -> int:
-    names = PlaceNames(session)
-    options = {"limitmb": 256}
-    if procs > 1:
-        options.update(procs=procs, multisegment=True)
-    writer = index_writer(index, **options)
-    count = 0
-    try:
-        for batch in published_id_batches(session):
-            for experience in load_experiences(session, batch):
-                if is_indexable(experience):
-                    writer.add_document(**experience_document(experience, names))
-                    count += 1
-            session.expunge_all()
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
+    count = write_generation(index, session, procs)
     write_missing(index, procs)  # before the generation is served
     return count
 

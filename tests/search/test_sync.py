@@ -172,17 +172,18 @@ def test_rebuild_while_searching_serves_every_request(app, create_experience, sy
 
 def test_changes_made_during_a_rebuild_are_kept(app, create_experience, found_ids, monkeypatch,
                                                  no_catch_up):
-    from kb.search import sync
+    from kb.search import sync, writing
 
     create_experience(title="Tablettes")
-    original = sync.published_id_batches
+    original = writing.add_documents
     made = []
 
-    def batches_then_a_change(session, size=sync.published_id_batches.__defaults__[0]):
-        yield from original(session, size)
+    def documents_then_a_change(writer, session, ids):
+        count = original(writer, session, ids)
         made.append(create_experience(title="Visualiseurs publiés pendant la reconstruction"))
+        return count
 
-    monkeypatch.setattr(sync, "published_id_batches", batches_then_a_change)
+    monkeypatch.setattr(writing, "add_documents", documents_then_a_change)
     with app.app_context():
         report = sync.rebuild_index(extension(app).store, extension(app).make_session)
     assert report["documents"] == 1 and report["caught_up"] == 1
