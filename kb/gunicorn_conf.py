@@ -20,6 +20,7 @@ file; the defaults are those the benchmark measured on a 2-core machine at 100,0
 
 from __future__ import annotations
 
+import gc
 import os
 
 
@@ -52,7 +53,12 @@ def _prepare(app) -> None:
 
 
 def when_ready(server) -> None:
-    """Preloaded: warm the master once, before the first fork."""
+    """Preloaded: warm the master once, before the first fork, then move everything it holds
+    out of the garbage collector's sight (``gc.freeze``, as Python's documentation advises
+    before forking without ``exec``). Otherwise a worker's first collections walk the objects
+    inherited from the master, writing to their pages: each page is then copied, and for the
+    first seconds after a start each worker's first search took 145–195 ms instead of 20 ms
+    (10,000 write-ups; ``docs/performance.md``)."""
     if not server.cfg.preload_app:
         return
     from kb.search.warmup import warm_up
@@ -60,6 +66,8 @@ def when_ready(server) -> None:
     app = server.app.wsgi()
     _prepare(app)
     warm_up(app)
+    gc.collect()
+    gc.freeze()
 
 
 def post_fork(server, worker) -> None:

@@ -156,3 +156,28 @@ def test_gunicorn_configuration_loads(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment,
                             capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["3", "1", "sync", "True", "30", "True", "True"]
+
+
+def test_a_preloaded_master_freezes_what_it_holds_after_its_warm_up(tmp_path):
+    """Workers forked from it then leave the inherited objects' pages shared (no collection
+    walks them)."""
+    environment = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+                   "KB_INDEX_DIR": str(tmp_path / "index")}
+    script = (
+        "import gc, types\n"
+        "from kb import create_app\n"
+        "from kb import gunicorn_conf\n"
+        "app = create_app()\n"
+        "before = gc.get_freeze_count()\n"
+        "server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True),"
+        " app=types.SimpleNamespace(wsgi=lambda: app))\n"
+        "gunicorn_conf.when_ready(server)\n"
+        "print(before, gc.get_freeze_count() > 10000)\n"
+        "gc.unfreeze()\n"
+        "server.cfg.preload_app = False\n"
+        "gunicorn_conf.when_ready(server)\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["0", "True", "0"], result.stderr
