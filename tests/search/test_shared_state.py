@@ -139,8 +139,15 @@ def test_healthz_reports_warm_up_state(app, client, corpus):
     assert "kb_organisation_names" in app.extensions  # the autocomplete's list is built
 
 
+def _printed(script: str, **environment: str) -> list[str]:
+    """The words a Python script prints, run in a process of its own from the repository."""
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT,
+                            env={**os.environ, **environment}, capture_output=True, text=True,
+                            check=True)
+    return result.stdout.split()
+
+
 def test_gunicorn_configuration_loads(tmp_path):
-    environment = {**os.environ, "KB_GUNICORN_WORKERS": "3", "KB_GUNICORN_THREADS": "1"}
     script = (
         "from gunicorn.config import Config\n"
         "from gunicorn.app.base import Application\n"
@@ -153,16 +160,13 @@ def test_gunicorn_configuration_loads(tmp_path):
         "print(c.workers, c.threads, c.worker_class_str, c.preload_app, c.timeout,"
         " callable(c.post_worker_init), callable(c.when_ready))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["3", "1", "sync", "True", "30", "True", "True"]
+    printed = _printed(script, KB_GUNICORN_WORKERS="3", KB_GUNICORN_THREADS="1")
+    assert printed == ["3", "1", "sync", "True", "30", "True", "True"]
 
 
 def test_a_preloaded_master_freezes_what_it_holds_after_its_warm_up(tmp_path):
     """Workers forked from it then leave the inherited objects' pages shared (no collection
     walks them)."""
-    environment = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
-                   "KB_INDEX_DIR": str(tmp_path / "index")}
     script = (
         "import gc, types\n"
         "from kb import create_app\n"
@@ -178,6 +182,6 @@ def test_a_preloaded_master_freezes_what_it_holds_after_its_warm_up(tmp_path):
         "gunicorn_conf.when_ready(server)\n"
         "print(gc.get_freeze_count())\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["0", "True", "0"], result.stderr
+    printed = _printed(script, KB_DATABASE_URL=f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+                       KB_INDEX_DIR=str(tmp_path / "index"))
+    assert printed == ["0", "True", "0"]
