@@ -99,7 +99,8 @@ class IndexCodec(W3Codec):
 
 
 def index_writer(index, **options):
-    """A writer of this index's segments (rebuilds and outbox syncs alike).
+    """A writer of this index's segments (outbox syncs; a rebuild's writers,
+    :class:`kb.search.writing.RebuildWriter`, take the same codec and layout).
 
     Segments are left as separate files, not assembled into one compound file: Whoosh reads a
     compound segment's postings through a ``BytesIO`` copy of the memory map, which kept a
