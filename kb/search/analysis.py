@@ -99,7 +99,6 @@ class FoldingTokenizer(Tokenizer):
                  **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
-        token.stopped = False
         matches = _WORDS.finditer(value) if tokenize else (None,)
         stem, position = self.stem, start_pos - 1
         for index, match in enumerate(matches):
