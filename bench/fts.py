@@ -148,8 +148,9 @@ class Baseline:
         return counts
 
     def top(self, expression: str | None, filters: dict, limit: int = 20,
-            snippets: bool = False) -> tuple[int, list]:
-        """Total and the first ``limit`` rows by bm25, filtered; with ``snippet()`` if asked."""
+            snippets: bool = False, weights: tuple[float, ...] = WEIGHTS) -> tuple[int, list]:
+        """Total and the first ``limit`` rows by bm25 (``weights`` per column), filtered; with
+        ``snippet()`` if asked."""
         where, args = self._filter_sql(filters)
         where = where.replace("docid IN", "+rowid IN")  # filter the MATCH, do not drive it
         if expression is None:
@@ -163,7 +164,7 @@ class Baseline:
             f"SELECT count(*) FROM fts WHERE fts MATCH ?{where}", [expression, *args]
         ).fetchone()[0]
         snippet = ", snippet(fts, -1, '<mark>', '</mark>', ' … ', 24)" if snippets else ""
-        weights = ", ".join(map(str, WEIGHTS))
+        weights = ", ".join(map(str, weights))
         rows = self.connection.execute(
             f"SELECT rowid{snippet} FROM fts WHERE fts MATCH ?{where} "
             f"ORDER BY bm25(fts, {weights}) LIMIT ?", [expression, *args, limit]

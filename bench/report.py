@@ -52,7 +52,8 @@ def markdown(results: dict) -> str:
         rows.append(("Worker peak RSS", f"{load['worker_peak_rss_mb']} MB", ""))
     for name, rel in results.get("relevance", {}).items():
         rows.append((f"nDCG@10 ({name}, judged)", f"engine {rel['engine_ndcg10']}",
-                     f"FTS5 OR {rel['fts5_or_ndcg10']}, FTS5 plain {rel['fts5_ndcg10']} "
+                     f"FTS5 OR {rel['fts5_or_ndcg10']}, FTS5 plain {rel['fts5_ndcg10']}, "
+                     f"FTS5 OR text only {rel.get('fts5_or_text_ndcg10', '–')} "
                      f"({rel['queries']} queries)"))
     lines = [f"N = {results['n']} (seed {results['seed']}), {results['date']}, "
              f"{results['machine']['cpus']} CPU {results['machine']['cpu_model']}, "
@@ -68,19 +69,21 @@ def markdown(results: dict) -> str:
 def relevance_markdown(results: dict, per_query: bool = False) -> str:
     """The relevance figures of a results file: one row per judged set, then (``per_query``)
     one table per set with every query's nDCG@10 for the engine and the baselines."""
-    lines = ["| Judged set | Queries | Engine | FTS5 OR | FTS5 plain | Engine − FTS5 OR |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| Judged set | Queries | Engine | FTS5 OR | FTS5 plain | FTS5 OR, text only "
+             "| Engine − FTS5 OR |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     sets = results.get("relevance", {})
     for name, rel in sets.items():
         lead = round(rel["engine_ndcg10"] - rel["fts5_or_ndcg10"], 3)
         lines.append(f"| {name} | {rel['queries']} | {rel['engine_ndcg10']} | "
-                     f"{rel['fts5_or_ndcg10']} | {rel['fts5_ndcg10']} | {lead:+} |")
+                     f"{rel['fts5_or_ndcg10']} | {rel['fts5_ndcg10']} | "
+                     f"{rel.get('fts5_or_text_ndcg10', '–')} | {lead:+} |")
     for name, rel in sets.items() if per_query else ():
         lines += ["", f"**{name}**", "",
-                  "| Query | Engine | FTS5 OR | FTS5 plain | Results | Judged |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                  "| Query | Engine | FTS5 OR | FTS5 plain | FTS5 OR, text only | Results "
+                  "| Judged |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         lines += [f"| {q['q']} | {q['engine']} | {q['fts5_or']} | {q['fts5']} | "
-                  f"{q['engine_total']} | {q['judged']} |" for q in rel["per_query"]]
+                  f"{q.get('fts5_or_text', '–')} | {q['engine_total']} | {q['judged']} |"
+                  for q in rel["per_query"]]
     targets = {k: t for k, t in results.get("targets", {}).items() if "ndcg" in k or "few" in k}
     if targets:
         lines += ["", "| Target | Value | Bound | Met |", "| --- | --- | --- | --- |"]

@@ -123,6 +123,27 @@ def test_baseline_folds_accents_and_counts_like_the_engine(
     json.dumps(report)
 
 
+def test_text_only_or_baseline_reads_neither_places_nor_organisations(
+        app, create_experience, sqlite_path, tmp_path):
+    from bench.relevance import fts_any_words, fts_any_words_in_text
+    from kb.search.indexer import extension
+
+    # Both write-ups are in the Creuse (the factory's commune); one names it in its text.
+    named = create_experience(title="Des tablettes dans les écoles de la Creuse")
+    create_experience(title="Des tablettes pour le village")
+    with app.app_context():
+        extension(app).sync(wait=5.0)
+    build(tmp_path / "fts.sqlite3", sqlite_path)
+    baseline = Baseline(tmp_path / "fts.sqlite3")
+    try:
+        assert len(fts_any_words(baseline, "Creuse")) == 2
+        assert fts_any_words_in_text(baseline, "Creuse") == [named.id]
+        assert len(fts_any_words_in_text(baseline, "tablettes Creuse")) == 2
+        assert fts_any_words_in_text(baseline, "…") == []
+    finally:
+        baseline.close()
+
+
 def test_engine_measurements_run_on_a_tiny_corpus(
         app, create_experience, sqlite_path, tmp_path):
     """The benchmark's in-process steps, on three write-ups (nothing is timed here)."""
