@@ -44,6 +44,9 @@ class Organisation(Base):
     siret: Mapped[str | None] = mapped_column(String(14), index=True)  # ProConnect's claim
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     presentation_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Set by every update through the application: what the organisation autocomplete's
+    #: per-process list watches (:mod:`kb.accounts.organisation_lookup`).
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, onupdate=utcnow)
 
     territory: Mapped[Territory | None] = relationship()
     members: Mapped[list[User]] = relationship(back_populates="organisation")

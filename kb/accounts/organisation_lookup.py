@@ -9,9 +9,11 @@ input driven by an autocomplete (``static/js/autocomplete.js``, fed by
 
 Names are matched accent- and case-free (:func:`kb.territories.lookup.fold`) against a
 per-process list of every organisation's id, name, kind and place (about 5 ms a query for
-6,800 organisations). The list is rebuilt when an organisation is added, removed or renamed —
-seen from their count, highest id and total length of names, a few milliseconds to read — and at
-least every :data:`REFRESH_SECONDS` (a rename to a name of the same length).
+6,800 organisations). The list is rebuilt when an organisation is added, removed or changed —
+seen from their count, highest id, total length of names and latest
+:attr:`~kb.accounts.models.Organisation.updated_at` (set by every update the application
+makes), a few milliseconds to read — and at least every :data:`REFRESH_SECONDS` (a change made
+outside the application, in SQL).
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def organisation_entries() -> tuple[Entry, ...]:
     """Every organisation, by name; cached per application (see the module's docstring)."""
     key = tuple(session.execute(select(
         func.count(Organisation.id), func.max(Organisation.id),
-        func.sum(func.length(Organisation.name)))).one())
+        func.sum(func.length(Organisation.name)), func.max(Organisation.updated_at))).one())
     cache = current_app.extensions.get("kb_organisation_names")
     if cache is not None and cache.key == key and time.monotonic() - cache.built < REFRESH_SECONDS:
         return cache.entries

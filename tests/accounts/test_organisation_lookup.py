@@ -77,3 +77,10 @@ def test_a_new_or_renamed_organisation_is_found_at_once(app, db_session,
         db_session.commit()
         assert [e.name for e in search_organisations("tulle agglo")] == [
             "Communauté d'agglomération Tulle Agglo"]
+        tulle.name = "Communauté d'agglomération Tulle Aggl0"  # the same length
+        db_session.commit()
+        assert [e.name for e in search_organisations("aggl0")] == [
+            "Communauté d'agglomération Tulle Aggl0"]
+        tulle.territory_code = "C19272"  # Tulle: the place shown changes too
+        db_session.commit()
+        assert search_organisations("aggl0")[0].detail == "Commune — Tulle (19)"
