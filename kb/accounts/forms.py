@@ -23,6 +23,7 @@ from kb.accounts import organisation_lookup
 from kb.accounts.auth import MIN_PASSWORD_LENGTH
 from kb.accounts.models import Organisation
 from kb.accounts.organisation_lookup import (
+    OrganisationInput,
     resolve_organisation,
     typed_organisation,
     unknown_message,
@@ -89,7 +90,7 @@ class PasswordChangeForm(FrenchForm):
     ])
 
 
-class RegistrationForm(FrenchForm):
+class RegistrationForm(OrganisationInput, FrenchForm):
     """A request for an account, approved or refused by an admin."""
 
     name = StringField("Nom et prénom", filters=[strip_text], render_kw={"autocomplete": "name"},
@@ -145,10 +146,6 @@ class RegistrationForm(FrenchForm):
                 self.organisation_search.data or field.data,
                 "Organisation introuvable\u00a0: choisissez-la dans la liste proposée, ou "
                 "indiquez qu'elle n'y figure pas encore."))
-
-    def organisation(self) -> Organisation | None:
-        """The existing organisation chosen (typed, or picked in the autocomplete)."""
-        return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
 
     def validate_new_organisation_name(self, field) -> None:
         """Required when the organisation is new."""

@@ -151,6 +151,19 @@ def resolve_organisation(value: str | None, search_text: str | None = None) -> O
     return None
 
 
+class OrganisationInput:
+    """For a form with ``organisation_id`` and ``organisation_search`` fields: the organisation
+    they name, resolved once per form and values (validation and the view both ask)."""
+
+    _chosen: tuple[tuple, Organisation | None] | None = None
+
+    def organisation(self) -> Organisation | None:
+        values = (self.organisation_id.data, self.organisation_search.data)
+        if self._chosen is None or self._chosen[0] != values:
+            self._chosen = (values, resolve_organisation(*values))
+        return self._chosen[1]
+
+
 def unknown_message(text: str | None, not_found: str | None = None) -> str:
     """Why a typed organisation was not accepted, in French: several bear that name (and how to
     type the one meant), or none does (``not_found``, or the general message)."""

@@ -22,8 +22,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional, ValidationError
 
 from kb.accounts import organisation_lookup
-from kb.accounts.models import Organisation
-from kb.accounts.organisation_lookup import input_label, resolve_organisation
+from kb.accounts.organisation_lookup import OrganisationInput, input_label, resolve_organisation
 from kb.db import row_id
 from kb.experiences.form_fields import (
     CheckboxesField,
@@ -212,15 +211,12 @@ class NewExperienceForm(ExperienceForm):
     """Filing a write-up, for a contributor: the organisation is theirs."""
 
 
-class StaffNewExperienceForm(NewExperienceForm):
+class StaffNewExperienceForm(OrganisationInput, NewExperienceForm):
     """Filing a write-up as a moderator or admin, on behalf of any organisation."""
 
     organisation_id = StringField("Organisation qui dépose la fiche", filters=[strip_text],
                                   description=organisation_lookup.HINT)
     organisation_search = StringField(filters=[strip_text])
-
-    def organisation(self) -> Organisation | None:
-        return resolve_organisation(self.organisation_id.data, self.organisation_search.data)
 
     def validate_organisation_id(self, field) -> None:
         """A name typed must name one organisation: never file silently for another (the

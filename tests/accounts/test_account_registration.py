@@ -133,3 +133,19 @@ def test_a_request_naming_homonyms_says_how_to_tell_them_apart(client, create_or
         organisation_search="Ville de Saint-Denis (Commune — Saint-Denis (974))"))
     assert "Votre demande est envoyée" in text_of(accepted)
     assert db_session.scalars(select(User)).one().organisation_id == reunion.id
+
+
+def test_a_typed_organisation_is_resolved_once_per_request(client, create_organisation,
+                                                           db_session, monkeypatch):
+    """Validation and the view both ask for the organisation: the name is looked up once."""
+    from kb.accounts import organisation_lookup
+
+    organisation = create_organisation(name="Ville de Guéret")
+    lookups = []
+    entries = organisation_lookup.organisation_entries
+    monkeypatch.setattr(organisation_lookup, "organisation_entries",
+                        lambda: lookups.append(1) or entries())
+    response = client.post("/inscription", data=_request(organisation_search="ville de gueret"))
+    assert response.status_code == 200
+    assert len(lookups) == 1
+    assert db_session.scalars(select(User)).one().organisation_id == organisation.id
