@@ -14,11 +14,15 @@ seen from their count, highest id, total length of names and latest
 :attr:`~kb.accounts.models.Organisation.updated_at` (set by every update the application
 makes), a few milliseconds to read — and at least every :data:`REFRESH_SECONDS` (a change made
 outside the application, in SQL).
+
+Homonyms are told apart by their kind and place (« Ville de Saint-Denis (Commune — Saint-Denis
+(93)) »), and duplicates that share those too by their number, until an admin merges them.
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, request
@@ -95,9 +99,24 @@ def organisation_entries() -> tuple[Entry, ...]:
     for id_, name, kind, place, departement, place_kind in rows:
         detail = _detail(kind, place, departement, place_kind)
         entries.append(Entry(id_, name, fold(name), detail, fold(_qualified(name, detail))))
-    entries = tuple(entries)
+    entries = _numbered_homonyms(entries)
     current_app.extensions["kb_organisation_names"] = _Names(key, time.monotonic(), entries)
     return entries
+
+
+def _numbered_homonyms(entries: list[Entry]) -> tuple[Entry, ...]:
+    """The entries, those that share name, kind and place (duplicates an admin has not merged
+    yet) told apart by their number, the one in their page's address:
+    « Commune — Saint-Denis (93) — n° 12 »."""
+    shared = Counter(entry.folded_qualified for entry in entries)
+    numbered = []
+    for entry in entries:
+        if shared[entry.folded_qualified] > 1:
+            detail = f"{entry.detail} — n°\u00a0{entry.id}"
+            entry = Entry(entry.id, entry.name, entry.folded, detail,
+                          fold(_qualified(entry.name, detail)))
+        numbered.append(entry)
+    return tuple(numbered)
 
 
 def search_organisations(q: str, limit: int = MAX_RESULTS) -> list[Entry]:

@@ -63,6 +63,27 @@ def test_homonyms_are_told_apart_by_kind_and_place(app, db_session, create_organ
         assert len(unknown_message(long_text)) < 200  # the text typed is quoted, cut
 
 
+def test_duplicates_of_the_same_kind_and_place_are_told_apart_by_number(
+        app, client, db_session, create_organisation):
+    from kb.accounts.organisation_lookup import unknown_message
+
+    first = create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    second = create_organisation(name="Ville de Saint-Denis", territory_code="C93066")
+    other = create_organisation(name="Ville de Saint-Denis", territory_code="C97411")
+    details = {item["code"]: item["detail"] for item in
+               client.get("/api/v1/organisations?q=saint-denis").get_json()}
+    assert details == {str(first.id): f"Commune — Saint-Denis (93) — n°\u00a0{first.id}",
+                       str(second.id): f"Commune — Saint-Denis (93) — n°\u00a0{second.id}",
+                       str(other.id): "Commune — Saint-Denis (974)"}  # no homonym there
+    with app.test_request_context():
+        message = unknown_message("Ville de Saint-Denis")
+        assert f"Ville de Saint-Denis (Commune — Saint-Denis (93) — n°\u00a0{second.id})" \
+            in message
+        assert resolve_organisation(
+            f"ville de saint-denis (commune — saint-denis (93) — n {second.id})") == second
+        assert resolve_organisation("Ville de Saint-Denis (Commune — Saint-Denis (93))") is None
+
+
 def test_a_new_or_renamed_organisation_is_found_at_once(app, db_session,
                                                         create_organisation):
     create_organisation(name="Ville de Tulle")
