@@ -331,6 +331,7 @@ def overlap_only(args, results: dict) -> dict:
         app = make_app(directory)
         results["rebuild"] = rebuild(app, args.procs)
     else:
+        corpus.kb_command(directory, "init")  # a corpus of an older schema is migrated first
         app = make_app(directory)
     log("overlap@10: the page's ranking against Whoosh's matchers on every match")
     every = overlap_step(args.n)
