@@ -187,12 +187,15 @@ def unknown_message(text: str | None, not_found: str | None = None) -> str:
     """Why a typed organisation was not accepted, in French: several bear that name (and how to
     type the one meant), or none does (``not_found``, or the general message)."""
     folded = fold(text or "")
-    same = [entry for entry in organisation_entries() if entry.folded == folded] if folded else []
+    entries = organisation_entries() if folded else ()
+    same = [entry for entry in entries if entry.folded == folded]
+    if len(same) < 2:  # the name with a kind and place that duplicates share: their numbers
+        same = [entry for entry in entries if entry.folded_qualified.startswith(f"{folded} n ")]
     text = text if len(text or "") <= QUOTED_MAX else f"{text[:QUOTED_MAX].rstrip()}…"
     if len(same) > 1:
         forms = " ou ".join(f"«\u00a0{entry.qualified}\u00a0»" for entry in same[:4])
-        return (f"Plusieurs organisations s'appellent «\u00a0{text}\u00a0»\u00a0: choisissez "
-                f"la vôtre dans la liste proposée, ou tapez {forms}.")
+        return (f"Plusieurs organisations s'appellent «\u00a0{same[0].name}\u00a0»\u00a0: "
+                f"choisissez la vôtre dans la liste proposée, ou tapez {forms}.")
     return not_found or (f"Organisation introuvable\u00a0: «\u00a0{text}\u00a0». Choisissez-la "
                          "dans la liste proposée, ou tapez son nom exact.")
 

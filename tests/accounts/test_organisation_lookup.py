@@ -82,6 +82,11 @@ def test_duplicates_of_the_same_kind_and_place_are_told_apart_by_number(
         assert resolve_organisation(
             f"ville de saint-denis (commune — saint-denis (93) — n {second.id})") == second
         assert resolve_organisation("Ville de Saint-Denis (Commune — Saint-Denis (93))") is None
+        shared_place = unknown_message("Ville de Saint-Denis (Commune — Saint-Denis (93))")
+        assert shared_place.startswith("Plusieurs organisations s'appellent «\u00a0Ville de "
+                                       "Saint-Denis\u00a0»")
+        assert f"— n°\u00a0{first.id})" in shared_place
+        assert f"— n°\u00a0{second.id})" in shared_place
 
 
 def test_a_new_or_renamed_organisation_is_found_at_once(app, db_session,
