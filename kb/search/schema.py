@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from kb.search.analysis import EXACT, FRENCH, SPELLING
+from kb.search.analysis import EXACT, FRENCH, SPELLING, FoldedPositions
 
 #: Bump when the schema, the analysis or the codec changes: an index of another version must be
 #: rebuilt. (2: segments written by :class:`IndexCodec`, as separate files. 3: the
@@ -59,18 +59,26 @@ def _keyword() -> KEYWORD:
     return KEYWORD(lowercase=False, commas=False, scorable=False)
 
 
+def _text(analyzer, boost: float) -> TEXT:
+    """A ranked or exact text field: positions for phrases, its postings made by
+    :class:`~kb.search.analysis.FoldedPositions` (Whoosh's bytes, without a token per word)."""
+    field = TEXT(analyzer=analyzer, field_boost=boost)
+    field.format = FoldedPositions(field_boost=boost)
+    return field
+
+
 def build_schema() -> Schema:
     fields = {
         "id": ID(stored=True, unique=True),
         "digest": STORED(),
-        "title": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["title"]),
-        "summary": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["summary"]),
-        "body": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["body"]),
-        "followups": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["followups"]),
-        "attachments": TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["attachments"]),
-        "title_exact": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["title_exact"]),
-        "summary_exact": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["summary_exact"]),
-        "places": TEXT(analyzer=EXACT, field_boost=EXACT_FIELDS["places"]),
+        "title": _text(FRENCH, STEMMED_FIELDS["title"]),
+        "summary": _text(FRENCH, STEMMED_FIELDS["summary"]),
+        "body": _text(FRENCH, STEMMED_FIELDS["body"]),
+        "followups": _text(FRENCH, STEMMED_FIELDS["followups"]),
+        "attachments": _text(FRENCH, STEMMED_FIELDS["attachments"]),
+        "title_exact": _text(EXACT, EXACT_FIELDS["title_exact"]),
+        "summary_exact": _text(EXACT, EXACT_FIELDS["summary_exact"]),
+        "places": _text(EXACT, EXACT_FIELDS["places"]),
         "spelling": TEXT(analyzer=SPELLING, phrase=False),
         "published": NUMERIC(int, bits=64, sortable=True),
         "budget": NUMERIC(int, bits=64, signed=True, sortable=True),
@@ -78,7 +86,7 @@ def build_schema() -> Schema:
     for name in (*FACET_NAMES, *EXTRA_KEYWORDS):
         fields[name] = _keyword()
     # Vocabulary labels and names (issue 11 point 2).
-    fields["vocabulary"] = TEXT(analyzer=FRENCH, field_boost=STEMMED_FIELDS["vocabulary"])
+    fields["vocabulary"] = _text(FRENCH, STEMMED_FIELDS["vocabulary"])
     return Schema(**fields)
 
 

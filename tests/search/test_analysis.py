@@ -52,3 +52,31 @@ def test_the_analysers_survive_the_schema_pickled_in_an_index():
         copy = pickle.loads(pickle.dumps(analyser))
         assert copy == analyser and analyze(copy, TEXT) == analyze(analyser, TEXT)
     assert FRENCH != EXACT
+
+
+def test_folded_postings_are_whooshs_own_without_a_token_per_word():
+    """The index's text fields write, for every word, the frequency, weight and encoded
+    positions Whoosh's ``Positions`` format makes from the analyser's tokens (same bytes,
+    same order); any other analyser goes through Whoosh's path."""
+    from whoosh.formats import Positions
+
+    from kb.search.analysis import SPELLING, FoldedPositions
+    from kb.search.schema import SCHEMA
+
+    texts = [TEXT, "", "les", "Les tablettes, les tablettes et encore les TABLETTES.",
+             "L'école d'Aÿ : 3.5 M€ en 2024, n° 12 — « PC portables » pour 1 200 élèves…",
+             "Une phrase\nsur deux lignes\tavec des tabulations et des mots répétés mots"]
+    for text in texts:
+        for analyser in (FRENCH, EXACT, SPELLING):
+            for boost in (0.7, 1.0, 4.0):
+                ours = list(FoldedPositions(field_boost=boost).word_values(text, analyser))
+                assert ours == list(Positions(field_boost=boost).word_values(text, analyser))
+    counted = dict((word, (freq, weight)) for word, freq, weight, _value
+                   in FoldedPositions(field_boost=2.0).word_values(texts[3], FRENCH))
+    assert counted == {"tablet": (3, 6.0), "encor": (1, 2.0)}
+    text_fields = [name for name, field in SCHEMA.items()
+                   if getattr(field, "analyzer", None) in (FRENCH, EXACT)]
+    assert len(text_fields) == 9
+    assert all(isinstance(SCHEMA[name].format, FoldedPositions) for name in text_fields)
+    copy = pickle.loads(pickle.dumps(SCHEMA["body"]))  # as the index's table of contents
+    assert type(copy.format) is FoldedPositions and copy.format.field_boost == 1.0
