@@ -13,7 +13,7 @@ Three analyzers share one word pattern and one folding rule:
 a chain of Whoosh filters: analysis was half the time of writing the index. And the index's text
 fields write their postings straight from the words (:class:`FoldedPositions`), without the
 token object per word Whoosh's ``Positions`` format asks the analyser for: the same bytes, and a
-rebuild about a third faster.
+rebuild about a tenth faster (3–19 % in back-to-back rounds, ``docs/performance.md``).
 
 A stop word written in capitals is kept: *AVEC* is the French acronym of BYOD, *avec* is not.
 """
