@@ -35,6 +35,7 @@ from unittest import mock
 import numpy as np
 
 from kb.search import ranking
+from kb.search.documents import body_text
 
 #: Words of a text for the word vectors: letters, with inner hyphens (« casse-tête »).
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -133,10 +134,12 @@ class E5:
         return self.model.query(text)
 
 
-def _write_up_text(row, whole: bool) -> str:
-    parts = [row.title, row.summary]
+def _write_up_text(experience, whole: bool) -> str:
+    """Title and summary; with ``whole``, the long fields too, as the index reads them
+    (Markdown stripped: :func:`kb.search.documents.body_text`)."""
+    parts = [experience.title, experience.summary]
     if whole:
-        parts += [row.context, row.actions, row.results, row.lessons]
+        parts.append(body_text(experience))
     return ". ".join(part for part in parts if part)
 
 

@@ -127,7 +127,6 @@ class FoldingTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char + begin, start_char + end
             yield token
 
-
     def positions_of(self, value: str) -> dict[str, list[int]]:
         """Each index form of ``value`` with its positions, as the tokens of ``__call__``
         (stop words removed) would give them, without making a token per word."""
